@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ZodValidationPipe } from 'nestjs-zod';
+import { AuthModule } from '@fjord/auth';
+import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
+import { DatabaseModule } from '@fjord/database';
+import { RedisModule } from '@fjord/jobs';
+import { MetricsService, loggerParams } from '@fjord/observability';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
+
+/** The HTTP app. Each API family lives in its own feature module, imported here. */
+@Module({})
+export class AppModule {
+  static forConfig(config: AppConfig = loadConfig()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forConfig(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule,
+        RedisModule,
+        AuthModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        MetricsService,
+        HealthService,
+        { provide: APP_PIPE, useClass: ZodValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { AppConfig } from '@fjord/config';
+import { requestIdMiddleware } from '@fjord/observability';
+import { AppModule } from './app.module';
+
+/** Builds the HTTP app (used by main.ts, e2e tests and benchmarks alike). */
+export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.use(requestIdMiddleware);
+  app.useBodyParser('json', { limit: config.http.maxJsonBytes });
+  app.set('x-powered-by', false);
+  app.enableShutdownHooks();
+  const openApi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('fjord')
+      .setDescription('Viking knowledge-base, Ark Context and Ark Bot v2 compatible RAG service')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, cleanupOpenApiDoc(openApi));
+  return app;
+}

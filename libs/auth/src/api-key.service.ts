@@ -1,0 +1,75 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
+import { DomainError, ErrorCode } from '@fjord/common';
+import { ApiKeyRepository } from './api-key.repository';
+import { Principal } from './principal';
+
+const ENV_ADMIN_KEY_ID = 'admin-env';
+const GENERATED_ADMIN_KEY_ID = 'admin-generated';
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function newSecret(prefix: string): string {
+  return `${prefix}${randomBytes(24).toString('base64url')}`;
+}
+
+@Injectable()
+export class ApiKeyService {
+  private readonly logger = new Logger(ApiKeyService.name);
+
+  constructor(
+    private readonly keys: ApiKeyRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * ADMIN_API_KEY wins when set. Otherwise the first start generates a key, stores only its hash,
+   * prints it once and writes it to DATA_DIR/admin-key (0600). Returns the key only when generated now.
+   */
+  async ensureAdminKey(): Promise<string | undefined> {
+    if (this.config.adminApiKey) {
+      await this.keys.upsertAdmin(ENV_ADMIN_KEY_ID, hashApiKey(this.config.adminApiKey));
+      return undefined;
+    }
+    if ((await this.keys.countAdmins()) > 0) return undefined;
+    const key = newSecret('fjord-admin-');
+    if (!(await this.keys.insertIfAbsent({ id: GENERATED_ADMIN_KEY_ID, keyHash: hashApiKey(key), kind: 'admin' }))) {
+      return undefined;
+    }
+    mkdirSync(this.config.dataDir, { recursive: true });
+    const file = join(this.config.dataDir, 'admin-key');
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    // Printed once, on stdout, by design (api.md): this is the only time the key exists in clear.
+    process.stdout.write(`\nfjord admin API key (shown once, also saved to ${file}):\n  ${key}\n\n`);
+    this.logger.log(`generated an admin API key; saved to ${file}`);
+    return key;
+  }
+
+  /** Resolves a bearer key to a principal, or throws Unauthorized. */
+  async authenticate(key: string | undefined, now = new Date()): Promise<Principal> {
+    if (!key) throw new DomainError(ErrorCode.Unauthorized, 'missing API key: send Authorization: Bearer <key>');
+    const keyHash = hashApiKey(key);
+    const row = await this.keys.findByHash(keyHash);
+    // The lookup is by hash, so timing reveals nothing about the key; compare anyway, constant-time.
+    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(keyHash, 'hex'))) {
+      throw new DomainError(ErrorCode.Unauthorized, 'invalid API key');
+    }
+    if (row.kind === 'admin') return { kind: 'admin', keyId: row.id };
+    const expiresAt = row.expires_at as Date;
+    if (expiresAt.getTime() <= now.getTime()) throw new DomainError(ErrorCode.Unauthorized, 'API key has expired');
+    return { kind: 'bot', keyId: row.id, botIds: row.bot_ids, expiresAt };
+  }
+
+  /** A temporary key that may chat only with `botIds` until `expiresAt` (GetApiKey). */
+  async mintBotKey(botIds: string[], expiresAt: Date): Promise<string> {
+    const key = newSecret('fjord-bot-');
+    await this.keys.insertIfAbsent({ id: `key-${randomBytes(8).toString('hex')}`, keyHash: hashApiKey(key), kind: 'bot', botIds, expiresAt });
+    return key;
+  }
+}

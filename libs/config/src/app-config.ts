@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every setting fjord has is declared here once, with its default;
+ * `loadConfig` turns the environment into a typed, frozen AppConfig or stops start-up with a
+ * message naming each bad variable.
+ */
+
+const MiB = 1024 * 1024;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const url = z.string().url({ message: 'must be a URL' });
+const jsonRecord = z.string().transform((raw, ctx) => {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    const result = z.record(z.string(), z.string()).safeParse(parsed);
+    if (result.success) return result.data;
+  } catch {
+    /* reported below */
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON object of strings, e.g. {"Doubao-1.5-pro-32k":"ep-2024..."}' });
+  return z.NEVER;
+});
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: url.optional(),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  REDIS_URL: url.optional(),
+
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+
+  MAX_UPLOAD_BYTES: int(1).default(100 * MiB),
+  MAX_JSON_BYTES: int(1024).default(10 * MiB),
+  URL_FETCH_ALLOW_PRIVATE: bool.default(false),
+  URL_FETCH_TIMEOUT_MS: int(100).default(30_000),
+
+  WORKER_CONCURRENCY: int(1, 64).default(2),
+  INGEST_MAX_ATTEMPTS: int(1, 50).default(5),
+  INGEST_BACKOFF_MS: int(0).default(2_000),
+
+  EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional(),
+  EMBEDDING_BASE_URL: url.optional(),
+  EMBEDDING_API_KEY: z.string().optional(),
+  EMBEDDING_MODEL: z.string().min(1).optional(),
+  EMBEDDING_DIMENSION: int(1, 16000).optional(),
+  EMBEDDING_BATCH_SIZE: int(1, 2048).default(64),
+  EMBEDDING_TIMEOUT_MS: int(100).default(60_000),
+  EMBEDDING_MAX_RETRIES: int(0, 20).default(5),
+  LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
+
+  HNSW_M: int(2, 100).default(16),
+  HNSW_EF_CONSTRUCTION: int(4, 1000).default(64),
+  HNSW_EF_SEARCH: int(1, 1000).default(100),
+  BM25_K1: num(0, 10).default(1.2),
+  BM25_B: num(0, 1).default(0.75),
+
+  RERANK_BASE_URL: url.optional(),
+  RERANK_API_KEY: z.string().optional(),
+  RERANK_MODEL: z.string().min(1).optional(),
+
+  LLM_BASE_URL: url.optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).optional(),
+  LLM_MODEL_MAP: jsonRecord.optional(),
+  LLM_TIMEOUT_MS: int(100).default(120_000),
+  LLM_MAX_RETRIES: int(0, 20).default(3),
+
+  CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
+  SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  http: { port: number; host: string; maxJsonBytes: number };
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  database: { url?: string; poolSize: number };
+  redis: { url?: string };
+  adminApiKey?: string;
+  uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
+  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number };
+  embedding: {
+    provider: 'local' | 'openai';
+    baseUrl?: string;
+    apiKey?: string;
+    model: string;
+    dimension?: number;
+    batchSize: number;
+    timeoutMs: number;
+    maxRetries: number;
+    localDimension: number;
+  };
+  vectorIndex: { m: number; efConstruction: number; efSearch: number };
+  bm25: { k1: number; b: number };
+  rerank: { baseUrl?: string; apiKey?: string; model?: string };
+  llm: { baseUrl?: string; apiKey?: string; model?: string; modelMap: Record<string, string>; timeoutMs: number; maxRetries: number };
+  contextCache: { sweepIntervalMs: number };
+  shutdownTimeoutMs: number;
+}
+
+export const LOCAL_EMBEDDING_MODEL = 'fjord-local-hash-v1';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = name in cleaned ? ` (got ${JSON.stringify(cleaned[name])})` : '';
+        return `${name}: ${issue.message}${value}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  const embeddingProvider = env.EMBEDDING_PROVIDER ?? (env.EMBEDDING_BASE_URL ? 'openai' : 'local');
+  if (embeddingProvider === 'openai' && !env.EMBEDDING_BASE_URL) {
+    problems.push('EMBEDDING_BASE_URL: required when EMBEDDING_PROVIDER=openai');
+  }
+  if (embeddingProvider === 'openai' && !env.EMBEDDING_MODEL) {
+    problems.push('EMBEDDING_MODEL: required when EMBEDDING_PROVIDER=openai');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: env.NODE_ENV,
+    http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES },
+    dataDir: env.DATA_DIR,
+    logLevel: env.LOG_LEVEL,
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redis: { url: env.REDIS_URL },
+    adminApiKey: env.ADMIN_API_KEY,
+    uploads: {
+      maxBytes: env.MAX_UPLOAD_BYTES,
+      urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,
+      urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
+    },
+    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS },
+    embedding: {
+      provider: embeddingProvider,
+      baseUrl: env.EMBEDDING_BASE_URL,
+      apiKey: env.EMBEDDING_API_KEY,
+      model: embeddingProvider === 'local' ? LOCAL_EMBEDDING_MODEL : (env.EMBEDDING_MODEL as string),
+      dimension: env.EMBEDDING_DIMENSION,
+      batchSize: env.EMBEDDING_BATCH_SIZE,
+      timeoutMs: env.EMBEDDING_TIMEOUT_MS,
+      maxRetries: env.EMBEDDING_MAX_RETRIES,
+      localDimension: env.LOCAL_EMBEDDING_DIMENSION,
+    },
+    vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
+    bm25: { k1: env.BM25_K1, b: env.BM25_B },
+    rerank: { baseUrl: env.RERANK_BASE_URL, apiKey: env.RERANK_API_KEY, model: env.RERANK_MODEL },
+    llm: {
+      baseUrl: env.LLM_BASE_URL,
+      apiKey: env.LLM_API_KEY,
+      model: env.LLM_MODEL,
+      modelMap: env.LLM_MODEL_MAP ?? {},
+      timeoutMs: env.LLM_TIMEOUT_MS,
+      maxRetries: env.LLM_MAX_RETRIES,
+    },
+    contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
+}

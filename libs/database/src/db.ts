@@ -1,0 +1,27 @@
+/**
+ * The one database seam: PostgreSQL through a `pg` Pool in the services setup, embedded PGlite
+ * (Postgres compiled to WASM, with pgvector) otherwise. Both speak the same SQL, so repositories
+ * are written once; the migrations in migrations/ run unchanged on both.
+ */
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<T extends Row = Row> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Runs a script of several statements (simple-query protocol, no parameters): migrations. */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Injection token for the Db. */
+export const DB = Symbol('DB');

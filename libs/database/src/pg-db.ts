@@ -1,0 +1,55 @@
+import { Pool, PoolClient, types } from 'pg';
+import { Db, QueryResult, Queryable, Row } from './db';
+
+// bigint columns (bigserial ids, counts) come back as JS numbers: our ids stay far below 2^53.
+types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+class PgClientQueryable implements Queryable {
+  constructor(private readonly client: PoolClient) {}
+  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const result = await this.client.query<T>(sql, params as unknown[] | undefined);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.client.query(sql);
+  }
+}
+
+export class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  private readonly pool: Pool;
+
+  constructor(url: string, poolSize: number) {
+    this.pool = new Pool({ connectionString: url, max: poolSize });
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const result = await this.pool.query<T>(sql, params as unknown[] | undefined);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgClientQueryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

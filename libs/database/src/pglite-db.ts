@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, Transaction, types } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { Db, QueryResult, Queryable, Row } from './db';
+
+// Match PgDb: int8 as number, so repositories see the same row shapes on both databases.
+const parsers = { [types.INT8]: (v: string) => Number.parseInt(v, 10) };
+
+class PgliteTxQueryable implements Queryable {
+  constructor(private readonly tx: Transaction) {}
+  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const result = await this.tx.query<T>(sql, params as unknown[] | undefined, { parsers });
+    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  }
+  async exec(sql: string): Promise<void> {
+    await this.tx.exec(sql);
+  }
+}
+
+/**
+ * Embedded Postgres in DATA_DIR (or in memory when dataDir is undefined). PGlite is a single
+ * connection; it queues queries and holds them while a transaction runs, so callers need no locking.
+ */
+export class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+
+  private constructor(private readonly pg: PGlite) {}
+
+  static async open(dataDir: string | undefined): Promise<PgliteDb> {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const pg = await PGlite.create(dataDir, { extensions: { vector } });
+    return new PgliteDb(pg);
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const result = await this.pg.query<T>(sql, params as unknown[] | undefined, { parsers });
+    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pg.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) => fn(new PgliteTxQueryable(tx)));
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}
