@@ -74,6 +74,9 @@ export const envSchema = z.object({
   LLM_MODEL_MAP: jsonRecord.optional(),
   LLM_TIMEOUT_MS: int(100).default(120_000),
   LLM_MAX_RETRIES: int(0, 20).default(3),
+  LLM_RETRY_BASE_DELAY_MS: int(0, 60_000).default(250),
+  /** Tokens a model's window holds, for rolling truncation, unless the model name says (`-32k`) or the context sets max_window_tokens. */
+  LLM_CONTEXT_WINDOW: int(256).default(32_768),
 
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
@@ -105,7 +108,16 @@ export interface AppConfig {
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
   rerank: { baseUrl?: string; apiKey?: string; model?: string };
-  llm: { baseUrl?: string; apiKey?: string; model?: string; modelMap: Record<string, string>; timeoutMs: number; maxRetries: number };
+  llm: {
+    baseUrl?: string;
+    apiKey?: string;
+    model?: string;
+    modelMap: Record<string, string>;
+    timeoutMs: number;
+    maxRetries: number;
+    retryBaseDelayMs: number;
+    contextWindow: number;
+  };
   contextCache: { sweepIntervalMs: number };
   shutdownTimeoutMs: number;
 }
@@ -178,6 +190,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       modelMap: env.LLM_MODEL_MAP ?? {},
       timeoutMs: env.LLM_TIMEOUT_MS,
       maxRetries: env.LLM_MAX_RETRIES,
+      retryBaseDelayMs: env.LLM_RETRY_BASE_DELAY_MS,
+      contextWindow: env.LLM_CONTEXT_WINDOW,
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

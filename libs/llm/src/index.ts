@@ -1,0 +1,6 @@
+export * from './chat-model';
+export * from './message-tokens';
+export * from './extractive-chat-model';
+export * from './openai-chat-model';
+export * from './upstream-errors';
+export * from './llm.module';
