@@ -17,7 +17,7 @@ const swc = [
 const common = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@fjord/(.*)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: { '^@fjord/([^/]+)/(.+)$': '<rootDir>/libs/$1/src/$2', '^@fjord/([^/]+)$': '<rootDir>/libs/$1/src' },
   testEnvironment: 'node',
 };
 module.exports = {

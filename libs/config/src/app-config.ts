@@ -36,6 +36,8 @@ export const envSchema = z.object({
   DATABASE_URL: url.optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   REDIS_URL: url.optional(),
+  /** BullMQ key prefix: lets several fjord deployments (or test runs) share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('fjord'),
 
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
 
@@ -47,6 +49,8 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: int(1, 64).default(2),
   INGEST_MAX_ATTEMPTS: int(1, 50).default(5),
   INGEST_BACKOFF_MS: int(0).default(2_000),
+  /** How long a worker's job lock lasts; a killed worker's job is picked up again after this. */
+  INGEST_LOCK_MS: int(1_000).default(30_000),
 
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional(),
   EMBEDDING_BASE_URL: url.optional(),
@@ -90,10 +94,10 @@ export interface AppConfig {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   database: { url?: string; poolSize: number };
-  redis: { url?: string };
+  redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
-  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number };
+  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
   embedding: {
     provider: 'local' | 'openai';
     baseUrl?: string;
@@ -161,14 +165,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
-    redis: { url: env.REDIS_URL },
+    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
     uploads: {
       maxBytes: env.MAX_UPLOAD_BYTES,
       urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,
       urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
     },
-    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS },
+    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS },
     embedding: {
       provider: embeddingProvider,
       baseUrl: env.EMBEDDING_BASE_URL,

@@ -5,13 +5,13 @@
  */
 export type Row = Record<string, unknown>;
 
-export interface QueryResult<T extends Row = Row> {
+export interface QueryResult<T extends object = Row> {
   rows: T[];
   rowCount: number;
 }
 
 export interface Queryable {
-  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** Runs a script of several statements (simple-query protocol, no parameters): migrations. */
   exec(sql: string): Promise<void>;
 }
@@ -20,6 +20,8 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs fn on one pinned connection without a transaction (session settings, CREATE INDEX CONCURRENTLY). */
+  session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -6,9 +6,9 @@ types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
 class PgClientQueryable implements Queryable {
   constructor(private readonly client: PoolClient) {}
-  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    const result = await this.client.query<T>(sql, params as unknown[] | undefined);
-    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const result = await this.client.query(sql, params as unknown[] | undefined);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   }
   async exec(sql: string): Promise<void> {
     await this.client.query(sql);
@@ -25,9 +25,9 @@ export class PgDb implements Db {
     this.pool.on('error', () => undefined);
   }
 
-  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    const result = await this.pool.query<T>(sql, params as unknown[] | undefined);
-    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const result = await this.pool.query(sql, params as unknown[] | undefined);
+    return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   }
 
   async exec(sql: string): Promise<void> {
@@ -45,6 +45,17 @@ export class PgDb implements Db {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      client.release();
+    }
+  }
+
+  async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn(new PgClientQueryable(client));
+    } finally {
+      // Session settings must not leak to the next borrower of this connection.
+      await client.query('RESET ALL').catch(() => undefined);
       client.release();
     }
   }

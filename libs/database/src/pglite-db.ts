@@ -8,7 +8,7 @@ const parsers = { [types.INT8]: (v: string) => Number.parseInt(v, 10) };
 
 class PgliteTxQueryable implements Queryable {
   constructor(private readonly tx: Transaction) {}
-  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     const result = await this.tx.query<T>(sql, params as unknown[] | undefined, { parsers });
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
@@ -32,7 +32,7 @@ export class PgliteDb implements Db {
     return new PgliteDb(pg);
   }
 
-  async query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     const result = await this.pg.query<T>(sql, params as unknown[] | undefined, { parsers });
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
@@ -43,6 +43,14 @@ export class PgliteDb implements Db {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pg.transaction((tx) => fn(new PgliteTxQueryable(tx)));
+  }
+
+  async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this);
+    } finally {
+      await this.pg.exec('RESET ALL');
+    }
   }
 
   async close(): Promise<void> {

@@ -1,2 +1,3 @@
 export * from './metrics.service';
 export * from './logger';
+export * from './observability.module';

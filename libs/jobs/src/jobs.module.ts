@@ -1,0 +1,33 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
+import { BullmqIngestionQueue } from './bullmq-ingestion-queue';
+import { InProcessIngestionQueue } from './in-process-ingestion-queue';
+import { INGESTION_QUEUE, IngestionQueue } from './ingestion-queue';
+import { REDIS, RedisModule } from './redis.module';
+
+/** BullMQ when REDIS_URL is set, else the in-process runner. */
+@Global()
+@Module({
+  imports: [RedisModule],
+  providers: [
+    {
+      provide: INGESTION_QUEUE,
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: Redis | null): IngestionQueue => {
+        const { concurrency, maxAttempts, backoffMs } = config.ingestion;
+        return redis
+          ? new BullmqIngestionQueue(redis, { maxAttempts, backoffMs, prefix: config.redis.queuePrefix })
+          : new InProcessIngestionQueue({ concurrency, maxAttempts, backoffMs });
+      },
+    },
+  ],
+  exports: [INGESTION_QUEUE],
+})
+export class JobsModule implements OnApplicationShutdown {
+  constructor(@Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+}
