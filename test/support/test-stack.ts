@@ -33,7 +33,11 @@ export interface TestStack {
  * A whole fjord over real HTTP on a random port. `services` gets a fresh Postgres database, its own
  * BullMQ queue prefix and a worker in this process; `embedded` gets PGlite in a temp dir.
  */
-export async function startTestStack(backend: Backend, env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { inProcessWorker?: boolean } = {},
+): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fjord-test-'));
   const database = backend === 'services' ? await createTestDatabase() : undefined;
   const config = loadConfig({
@@ -90,7 +94,7 @@ export async function startTestStack(backend: Backend, env: Record<string, strin
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await stack.startWorker();
+  if (options.inProcessWorker !== false) await stack.startWorker();
   return stack;
 }
 

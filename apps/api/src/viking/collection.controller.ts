@@ -1,0 +1,45 @@
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CollectionService } from '@fjord/knowledge';
+import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
+import { CollectionIdentityDto, CreateCollectionDto, ListCollectionsDto, UpdateCollectionDto } from './viking.dto';
+import { collectionInfo, collectionRef } from './viking.responses';
+
+@ApiTags('Viking: collections')
+@ApiBearerAuth()
+@Controller('api/knowledge/collection')
+@UseInterceptors(VikingEnvelopeInterceptor)
+export class CollectionController {
+  constructor(private readonly collections: CollectionService) {}
+
+  @Post('create')
+  @HttpCode(200)
+  async create(@Body() body: CreateCollectionDto) {
+    return collectionRef(await this.collections.create(body));
+  }
+
+  @Post('info')
+  @HttpCode(200)
+  async info(@Body() body: CollectionIdentityDto) {
+    return collectionInfo(await this.collections.resolve(body));
+  }
+
+  @Post('list')
+  @HttpCode(200)
+  async list(@Body() body: ListCollectionsDto) {
+    const list = (await this.collections.list(body.project)).map(collectionInfo);
+    return { collection_list: list, total_num: list.length };
+  }
+
+  @Post('update')
+  @HttpCode(200)
+  async update(@Body() body: UpdateCollectionDto) {
+    await this.collections.update(body);
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  async delete(@Body() body: CollectionIdentityDto) {
+    await this.collections.delete(body);
+  }
+}

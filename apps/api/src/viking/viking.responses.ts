@@ -1,0 +1,95 @@
+import type { CollectionRecord, DocumentRecord, PointRecord } from '@fjord/knowledge';
+
+/**
+ * Records -> Viking wire shapes (api.md section 1). Times: doc create/update in ms, as Viking does;
+ * collection times in ms as well (documented in the README).
+ */
+
+export function collectionInfo(c: CollectionRecord) {
+  return {
+    collection_name: c.name,
+    resource_id: c.resourceId,
+    project: c.project,
+    description: c.description,
+    doc_num: c.docNum,
+    create_time: c.createdAt.getTime(),
+    update_time: c.updatedAt.getTime(),
+    data_type: c.dataType,
+    preprocessing: c.preprocessing,
+    fields: c.fields,
+    pipeline_list: [
+      {
+        index_list: [
+          {
+            index_type: c.indexType,
+            index_config: {
+              fields: c.fields,
+              embedding_model: c.embeddingModel,
+              embedding_dimension: c.embeddingDimension,
+              quant: c.quant ?? 'float',
+            },
+            status: 'ready',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function collectionRef(c: CollectionRecord) {
+  return { resource_id: c.resourceId, name: c.name, project: c.project };
+}
+
+export function docRef(c: CollectionRecord, d: DocumentRecord) {
+  return { collection_name: c.name, resource_id: c.resourceId, doc_id: d.docId };
+}
+
+export function docInfo(c: CollectionRecord, d: DocumentRecord) {
+  return {
+    collection_name: c.name,
+    doc_id: d.docId,
+    doc_name: d.docName,
+    doc_type: d.docType,
+    doc_hash: d.docHash ?? '',
+    add_type: d.addType,
+    create_time: d.createdAt.getTime(),
+    update_time: d.updatedAt.getTime(),
+    ...(d.url ? { url: d.url } : {}),
+    point_num: d.pointNum,
+    total_tokens: d.totalTokens,
+    status: {
+      process_status: d.status,
+      ...(d.failedCode !== null ? { failed_code: d.failedCode } : {}),
+      ...(d.failedReason !== null ? { failed_reason: d.failedReason } : {}),
+    },
+    meta: JSON.stringify(d.meta),
+    ...(d.progress ? { progress: d.progress } : {}),
+  };
+}
+
+/** The doc_info block embedded in points and search results (create_time in seconds there). */
+export function pointDocInfo(d: DocumentRecord) {
+  return {
+    doc_id: d.docId,
+    doc_name: d.docName,
+    create_time: Math.floor(d.createdAt.getTime() / 1000),
+    doc_type: d.docType,
+    doc_meta: JSON.stringify(d.meta),
+    source: d.addType === 'url' ? 'url' : d.addType,
+    title: d.docName,
+  };
+}
+
+export function pointInfo(c: CollectionRecord, p: PointRecord, d: DocumentRecord) {
+  return {
+    point_id: p.pointId,
+    collection_name: c.name,
+    doc_info: pointDocInfo(d),
+    chunk_id: p.chunkId,
+    chunk_title: p.chunkTitle,
+    chunk_type: p.chunkType,
+    content: p.content,
+    process_time: p.createdAt.getTime(),
+    update_time: p.updatedAt.getTime(),
+  };
+}

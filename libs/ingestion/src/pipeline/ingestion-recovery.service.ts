@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { INGESTION_QUEUE, IngestionQueue } from '@fjord/jobs';
+import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
+import { ProcessStatus } from '@fjord/knowledge/documents/document-status';
+import { MetricsService } from '@fjord/observability';
+
+const STATE_NAMES: Record<number, string> = {
+  [ProcessStatus.Queued]: 'queued',
+  [ProcessStatus.Processing]: 'processing',
+  [ProcessStatus.Deleting]: 'deleting',
+};
+
+/**
+ * The documents table is the truth; the queue is a cache of it. At start (and periodically) every
+ * unfinished document is enqueued again (job ids make this idempotent) and interrupted deletions
+ * are finished.
+ */
+@Injectable()
+export class IngestionRecoveryService {
+  private readonly logger = new Logger(IngestionRecoveryService.name);
+
+  constructor(
+    private readonly documents: DocumentRepository,
+    @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async recover(): Promise<{ requeued: number; deleted: number }> {
+    let requeued = 0;
+    let deleted = 0;
+    for (const doc of await this.documents.unfinished()) {
+      if (doc.status === ProcessStatus.Deleting) {
+        await this.documents.delete(doc.id);
+        deleted++;
+      } else {
+        await this.queue.enqueue({ documentId: doc.id, version: doc.version });
+        requeued++;
+      }
+    }
+    if (requeued || deleted) this.logger.log({ requeued, deleted }, 'recovered unfinished documents');
+    return { requeued, deleted };
+  }
+
+  async refreshQueueDepth(): Promise<void> {
+    const counts = await this.documents.countByStatus();
+    for (const [status, name] of Object.entries(STATE_NAMES)) this.metrics.queueDepth.set({ state: name }, counts[Number(status)] ?? 0);
+  }
+}

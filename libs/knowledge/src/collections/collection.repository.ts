@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, Db, Queryable } from '@fjord/database';
+import type { FieldDefinition } from '../schemas/common.schema';
+import type { Preprocessing } from '../schemas/collection.schema';
+
+export interface CollectionRecord {
+  id: number;
+  resourceId: string;
+  project: string;
+  name: string;
+  description: string;
+  dataType: string;
+  preprocessing: Preprocessing;
+  indexType: string;
+  fields: FieldDefinition[];
+  embeddingModel: string;
+  embeddingDimension: number;
+  quant: string | null;
+  docNum: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface CollectionRow {
+  [column: string]: unknown;
+  id: number;
+  resource_id: string;
+  project: string;
+  name: string;
+  description: string;
+  data_type: string;
+  preprocessing: Preprocessing;
+  index_type: string;
+  fields: FieldDefinition[];
+  embedding_model: string;
+  embedding_dimension: number;
+  quant: string | null;
+  doc_num: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `c.id, c.resource_id, c.project, c.name, c.description, c.data_type, c.preprocessing, c.index_type,
+  c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.created_at, c.updated_at,
+  (SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS doc_num`;
+
+function toRecord(row: CollectionRow): CollectionRecord {
+  return {
+    id: row.id,
+    resourceId: row.resource_id,
+    project: row.project,
+    name: row.name,
+    description: row.description,
+    dataType: row.data_type,
+    preprocessing: row.preprocessing,
+    indexType: row.index_type,
+    fields: row.fields,
+    embeddingModel: row.embedding_model,
+    embeddingDimension: row.embedding_dimension,
+    quant: row.quant,
+    docNum: row.doc_num,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface NewCollection {
+  resourceId: string;
+  project: string;
+  name: string;
+  description: string;
+  dataType: string;
+  preprocessing: Preprocessing;
+  indexType: string;
+  fields: FieldDefinition[];
+  embeddingModel: string;
+  embeddingDimension: number;
+  quant: string | null;
+}
+
+@Injectable()
+export class CollectionRepository {
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  /** Returns undefined when (project, name) is taken. */
+  async insert(c: NewCollection, q: Queryable = this.db): Promise<CollectionRecord | undefined> {
+    const { rows } = await q.query<{ id: number }>(
+      `INSERT INTO collections (resource_id, project, name, description, data_type, preprocessing, index_type, fields,
+                                embedding_model, embedding_dimension, quant)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (project, name) DO NOTHING
+       RETURNING id`,
+      [
+        c.resourceId,
+        c.project,
+        c.name,
+        c.description,
+        c.dataType,
+        JSON.stringify(c.preprocessing),
+        c.indexType,
+        JSON.stringify(c.fields),
+        c.embeddingModel,
+        c.embeddingDimension,
+        c.quant,
+      ],
+    );
+    return rows[0] ? this.findById(rows[0].id, q) : undefined;
+  }
+
+  async findById(id: number, q: Queryable = this.db): Promise<CollectionRecord | undefined> {
+    const { rows } = await q.query<CollectionRow>(`SELECT ${COLUMNS} FROM collections c WHERE c.id = $1`, [id]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async findByResourceId(resourceId: string): Promise<CollectionRecord | undefined> {
+    const { rows } = await this.db.query<CollectionRow>(`SELECT ${COLUMNS} FROM collections c WHERE c.resource_id = $1`, [resourceId]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async findByName(project: string, name: string): Promise<CollectionRecord | undefined> {
+    const { rows } = await this.db.query<CollectionRow>(
+      `SELECT ${COLUMNS} FROM collections c WHERE c.project = $1 AND c.name = $2`,
+      [project, name],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async list(project: string | undefined): Promise<CollectionRecord[]> {
+    const { rows } = await this.db.query<CollectionRow>(
+      `SELECT ${COLUMNS} FROM collections c WHERE ($1::text IS NULL OR c.project = $1) ORDER BY c.project, c.name`,
+      [project ?? null],
+    );
+    return rows.map(toRecord);
+  }
+
+  async updateDescription(id: number, description: string): Promise<void> {
+    await this.db.query('UPDATE collections SET description = $2, updated_at = now() WHERE id = $1', [id, description]);
+  }
+
+  /** Cascades to documents, contents and points. */
+  async delete(id: number): Promise<void> {
+    await this.db.query('DELETE FROM collections WHERE id = $1', [id]);
+  }
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode } from '@fjord/common';
+import { EMBEDDING_PROVIDER, EmbeddingProvider } from '@fjord/embeddings';
+import { CollectionRefInput, identityOf } from '../schemas/common.schema';
+import { CreateCollectionInput, UpdateCollectionInput } from '../schemas/collection.schema';
+import { VectorIndexRepository } from '../vector-index/vector-index.repository';
+import { CollectionRecord, CollectionRepository } from './collection.repository';
+
+@Injectable()
+export class CollectionService {
+  constructor(
+    private readonly collections: CollectionRepository,
+    private readonly vectorIndexes: VectorIndexRepository,
+    @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
+  ) {}
+
+  async create(input: CreateCollectionInput): Promise<CollectionRecord> {
+    const config = input.index.index_config;
+    if (config.embedding_model && config.embedding_model !== this.embedder.model) {
+      throw DomainError.invalid(
+        `embedding_model ${config.embedding_model} is not served here; this server embeds with ${this.embedder.model}`,
+        'index.index_config.embedding_model',
+      );
+    }
+    const dimension = await this.embeddingDimension();
+    if (config.embedding_dimension !== undefined && config.embedding_dimension !== dimension) {
+      throw DomainError.invalid(
+        `embedding_dimension ${config.embedding_dimension} does not match ${this.embedder.model}, which returns ${dimension}`,
+        'index.index_config.embedding_dimension',
+      );
+    }
+    const created = await this.collections.insert({
+      resourceId: `kb-${randomBytes(8).toString('hex')}`,
+      project: input.project,
+      name: input.name,
+      description: input.description,
+      dataType: input.data_type,
+      preprocessing: input.preprocessing,
+      indexType: input.index.index_type,
+      fields: config.fields,
+      embeddingModel: this.embedder.model,
+      embeddingDimension: dimension,
+      quant: config.quant ?? null,
+    });
+    if (!created) {
+      throw new DomainError(ErrorCode.CollectionExists, `collection ${input.name} already exists in project ${input.project}`);
+    }
+    await this.vectorIndexes.init(created.id);
+    return created;
+  }
+
+  /** Finds the collection a request names, or throws 1000005 (or 1000003 when it names none). */
+  async resolve(ref: CollectionRefInput): Promise<CollectionRecord> {
+    const identity = identityOf(ref);
+    if (!identity) throw new DomainError(ErrorCode.MissingParameter, 'name the collection with resource_id, or name/collection_name (+ project)', { param: 'collection_name' });
+    const found =
+      'resourceId' in identity
+        ? await this.collections.findByResourceId(identity.resourceId)
+        : await this.collections.findByName(identity.project, identity.name);
+    if (!found) {
+      const label = 'resourceId' in identity ? `resource_id ${identity.resourceId}` : `${identity.name} in project ${identity.project}`;
+      throw new DomainError(ErrorCode.CollectionNotFound, `collection ${label} does not exist`);
+    }
+    return found;
+  }
+
+  list(project: string | undefined): Promise<CollectionRecord[]> {
+    return this.collections.list(project);
+  }
+
+  async update(input: UpdateCollectionInput): Promise<void> {
+    const collection = await this.resolve(input);
+    if (input.description !== undefined) await this.collections.updateDescription(collection.id, input.description);
+  }
+
+  async delete(ref: CollectionRefInput): Promise<void> {
+    const collection = await this.resolve(ref);
+    const state = await this.vectorIndexes.state(collection.id);
+    await this.collections.delete(collection.id);
+    if (state?.indexName) await this.vectorIndexes.dropIndex(state.indexName);
+  }
+
+  /** Remote providers learn their dimension from the first call, so ask once when unknown. */
+  private async embeddingDimension(): Promise<number> {
+    if (this.embedder.dimension !== undefined) return this.embedder.dimension;
+    const [probe] = await this.embedder.embed(['dimension probe'], 'document');
+    return probe.length;
+  }
+}

@@ -1,0 +1,16 @@
+/** api.md's process_status values. */
+export enum ProcessStatus {
+  Done = 0,
+  Failed = 1,
+  Queued = 2,
+  Deleting = 5,
+  Processing = 6,
+}
+
+export type IngestionStage = 'queued' | 'fetching' | 'parsing' | 'chunking' | 'embedding' | 'indexing' | 'done' | 'failed';
+
+export interface IngestionProgress {
+  stage: IngestionStage;
+  chunks_done: number;
+  chunks_total: number;
+}
