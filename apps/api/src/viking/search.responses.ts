@@ -1,0 +1,67 @@
+import type { HitDocument, SearchHit, SearchResult } from '@fjord/search';
+
+/** Search results -> Viking wire shapes (api.md section 1, Search). */
+
+/** doc_info of a result item (create_time in seconds, as in Viking's search results). */
+function hitDocInfo(d: HitDocument) {
+  return {
+    doc_id: d.docId,
+    doc_name: d.docName,
+    create_time: Math.floor(d.createdAt.getTime() / 1000),
+    doc_type: d.docType,
+    doc_meta: JSON.stringify(d.meta),
+    source: d.addType,
+    title: d.docName,
+  };
+}
+
+/** (ext) debug: each signal's 1-based rank and raw score; null when the point was not in that list. */
+function hitDebug(h: SearchHit) {
+  const signal = (s: { rank: number; score: number } | undefined) => (s ? { rank: s.rank, score: s.score } : null);
+  return {
+    dense: signal(h.signals.dense),
+    lexical: signal(h.signals.lexical),
+    fused: signal(h.signals.fused),
+    rerank: signal(h.signals.rerank),
+    ...(h.diffusedFrom ? { diffused_from: h.diffusedFrom } : {}),
+  };
+}
+
+export function searchItem(h: SearchHit, debug: boolean) {
+  return {
+    id: h.point.pointId,
+    point_id: h.point.pointId,
+    content: h.point.content,
+    score: h.score,
+    ...(h.rerankScore !== undefined ? { rerank_score: h.rerankScore } : {}),
+    chunk_id: h.point.chunkId,
+    chunk_title: h.point.chunkTitle,
+    chunk_type: h.point.chunkType,
+    process_time: h.point.createdAt.getTime(),
+    recall_position: h.recallPosition,
+    ...(h.rerankPosition !== undefined ? { rerank_position: h.rerankPosition } : {}),
+    doc_info: hitDocInfo(h.document),
+    ...(debug ? { debug: hitDebug(h) } : {}),
+  };
+}
+
+export function searchResponse(result: SearchResult, request: { debug: boolean; pre_processing?: { return_token_usage?: boolean } }) {
+  const usage = result.tokenUsage;
+  return {
+    collection_name: result.collection.name,
+    count: result.hits.length,
+    // Query rewriting needs a chat model and is not done here: the query searched is the one given.
+    rewrite_query: result.query,
+    token_usage: request.pre_processing?.return_token_usage
+      ? {
+          embedding_token_usage: { prompt_tokens: usage.embedding, completion_tokens: 0, total_tokens: usage.embedding },
+          rerank_token_usage: usage.rerank,
+        }
+      : null,
+    result_list: result.hits.map((h) => searchItem(h, request.debug)),
+  };
+}
+
+export function rerankResponse(result: { scores: number[]; tokenUsage: number }) {
+  return { scores: result.scores, token_usage: result.tokenUsage };
+}

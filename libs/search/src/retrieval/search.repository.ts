@@ -1,0 +1,287 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { toSql } from 'pgvector';
+import { DB, Db, Queryable } from '@fjord/database';
+import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
+import { coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
+import { CheckedFilter } from '../filters/doc-filter';
+import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
+
+/** One candidate of one signal: the point's row id and that signal's raw score. */
+export interface Candidate {
+  id: number;
+  score: number;
+}
+
+export interface HitPoint {
+  id: number;
+  pointId: string;
+  documentId: number;
+  chunkId: number;
+  chunkTitle: string;
+  chunkType: string;
+  content: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface HitDocument {
+  id: number;
+  docId: string;
+  docName: string;
+  docType: string;
+  addType: string;
+  url: string | null;
+  meta: MetaEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface HitPointRow {
+  [column: string]: unknown;
+  id: number;
+  point_id: string;
+  document_id: number;
+  chunk_id: number;
+  chunk_title: string;
+  chunk_type: string;
+  content: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface HitDocumentRow {
+  [column: string]: unknown;
+  id: number;
+  doc_id: string;
+  doc_name: string;
+  doc_type: string;
+  add_type: string;
+  url: string | null;
+  meta: MetaEntry[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+const POINT_COLUMNS = 'p.id, p.point_id, p.document_id, p.chunk_id, p.chunk_title, p.chunk_type, p.content, p.created_at, p.updated_at';
+const DOCUMENT_COLUMNS = 'd.id, d.doc_id, d.doc_name, d.doc_type, d.add_type, d.url, d.meta, d.created_at, d.updated_at';
+
+function toPoint(row: HitPointRow): HitPoint {
+  return {
+    id: row.id,
+    pointId: row.point_id,
+    documentId: row.document_id,
+    chunkId: row.chunk_id,
+    chunkTitle: row.chunk_title,
+    chunkType: row.chunk_type,
+    content: row.content,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toDocument(row: HitDocumentRow): HitDocument {
+  return {
+    id: row.id,
+    docId: row.doc_id,
+    docName: row.doc_name,
+    docType: row.doc_type,
+    addType: row.add_type,
+    url: row.url,
+    meta: row.meta,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function int(n: number): string {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`not a positive integer: ${n}`);
+  return String(n);
+}
+
+export interface DenseQuery {
+  state: VectorIndexState;
+  vector: number[];
+  k: number;
+  efSearch: number;
+  /** Restrict to these documents (a doc_filter's matches); undefined = the whole collection. */
+  documentIds?: number[];
+}
+
+export interface LexicalQuery {
+  collectionId: number;
+  /** Distinct query terms and how often each occurs in the query. */
+  terms: string[];
+  queryTf: number[];
+  k: number;
+  k1: number;
+  b: number;
+  documentIds?: number[];
+}
+
+/** Soft-deleted documents (process_status 5) are never returned. */
+const DELETING = 5;
+
+@Injectable()
+export class SearchRepository {
+  private iterativeScan: Promise<boolean> | undefined;
+
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  /** The ids of the collection's documents a doc_filter admits. */
+  async filterDocuments(collectionId: number, filter: CheckedFilter): Promise<number[]> {
+    const params = new SqlParams([collectionId]);
+    const predicate = docFilterSql(filter, params, 'd');
+    const { rows } = await this.db.query<{ id: number }>(
+      `SELECT d.id FROM documents d WHERE d.collection_id = $1 AND d.status <> ${DELETING} AND ${predicate}`,
+      params.values,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Cosine top-k: the HNSW-covered part of the collection through its partial expression index,
+   * plus the exact top-k of the unindexed tail (see vector-index.service.ts), merged. Returns
+   * similarity (1 - cosine distance). ef_search and, with a filter, pgvector 0.8's iterative scan
+   * are set per transaction so a selective filter still yields k rows.
+   */
+  async dense(query: DenseQuery): Promise<Candidate[]> {
+    const dim = int(query.state.dimension);
+    const k = int(query.k);
+    const covered = coveredPredicate(query.state, 'p');
+    const tail = tailPredicate(query.state, 'p');
+    const filtered = query.documentIds !== undefined;
+    const docFilter = filtered ? ' AND p.document_id = ANY($2::bigint[])' : '';
+    const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
+    const branch = (where: string) => `(SELECT p.id, ${distance} AS distance FROM points p WHERE ${where}${docFilter} ORDER BY ${distance} LIMIT ${k})`;
+    const sql = tail
+      ? `SELECT u.id, 1 - u.distance AS score FROM (${branch(covered)} UNION ALL ${branch(tail)}) u ORDER BY u.distance, u.id LIMIT ${k}`
+      : `SELECT u.id, 1 - u.distance AS score FROM ${branch(covered)} u ORDER BY u.distance, u.id`;
+    const params: unknown[] = [toSql(query.vector)];
+    if (filtered) params.push(query.documentIds);
+    const iterative = filtered && (await this.supportsIterativeScan());
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL hnsw.ef_search = ${int(Math.min(1000, Math.max(query.efSearch, query.k)))}`);
+      if (iterative) await tx.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
+      const { rows } = await tx.query<{ id: number; score: number }>(sql, params);
+      return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    });
+  }
+
+  /** The plan of the dense query (benchmarks and tests check that the HNSW index is used). */
+  async explainDense(query: DenseQuery): Promise<string> {
+    const dim = int(query.state.dimension);
+    const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
+    const { rows } = await this.db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
+      [toSql(query.vector)],
+    );
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  /** Exact cosine top-k over the whole collection (sequential scan): the recall reference. */
+  async exactDense(collectionId: number, dimension: number, vector: number[], k: number): Promise<number[]> {
+    const dim = int(dimension);
+    return this.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_indexscan = off');
+      await tx.query('SET LOCAL enable_bitmapscan = off');
+      const { rows } = await tx.query<{ id: number }>(
+        `SELECT p.id FROM points p WHERE p.collection_id = $2 ORDER BY (p.embedding::vector(${dim})) <=> $1::vector(${dim}), p.id LIMIT ${int(k)}`,
+        [toSql(vector), collectionId],
+      );
+      return rows.map((r) => r.id);
+    });
+  }
+
+  /**
+   * BM25 top-k from the posting lists of the query's terms (migrations/20261122080000_lexical_index.sql):
+   * idf = ln(1 + (N - df + 0.5) / (df + 0.5)) with df counted from the same postings, N and the
+   * average length from lexical_stats, tf saturation k1 and length normalisation b. A term repeated
+   * in the query counts once per repeat.
+   */
+  async lexical(query: LexicalQuery, q: Queryable = this.db): Promise<Candidate[]> {
+    if (query.terms.length === 0) return [];
+    const filtered = query.documentIds !== undefined;
+    const scored = `
+      WITH q AS (SELECT t.term, t.qtf FROM unnest($2::text[], $3::int[]) AS t(term, qtf)),
+      postings AS (
+        SELECT pt.term, pt.point_id, pt.tf, pt.doc_len FROM point_terms pt JOIN q ON q.term = pt.term WHERE pt.collection_id = $1
+      ),
+      df AS (SELECT po.term, count(*)::float8 AS df FROM postings po GROUP BY po.term),
+      stats AS (
+        SELECT greatest(s.doc_count, 1)::float8 AS n, greatest(s.total_length::float8 / greatest(s.doc_count, 1), 1) AS avgdl
+          FROM lexical_stats s WHERE s.collection_id = $1
+      )
+      SELECT po.point_id AS id,
+             sum(q.qtf * ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
+                 * po.tf * ($4::float8 + 1) / (po.tf + $4::float8 * (1 - $5::float8 + $5::float8 * po.doc_len / stats.avgdl))) AS score
+        FROM postings po JOIN q ON q.term = po.term JOIN df ON df.term = po.term CROSS JOIN stats
+       GROUP BY po.point_id`;
+    const params: unknown[] = [query.collectionId, query.terms, query.queryTf, query.k1, query.b];
+    let sql: string;
+    if (filtered) {
+      params.push(query.documentIds);
+      sql = `SELECT s.id, s.score FROM (${scored}) s JOIN points p ON p.id = s.id WHERE p.document_id = ANY($6::bigint[]) ORDER BY s.score DESC, s.id LIMIT ${int(query.k)}`;
+    } else {
+      sql = `${scored} ORDER BY score DESC, id LIMIT ${int(query.k)}`;
+    }
+    const { rows } = await q.query<{ id: number; score: number }>(sql, params);
+    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+  }
+
+  /** The collection's BM25 statistics: N, total length, and df of the given terms. */
+  async lexicalStats(collectionId: number, terms: string[]): Promise<{ docCount: number; totalLength: number; df: Map<string, number> }> {
+    const [stats, df] = await Promise.all([
+      this.db.query<{ doc_count: number; total_length: number }>(
+        'SELECT s.doc_count, s.total_length FROM lexical_stats s WHERE s.collection_id = $1',
+        [collectionId],
+      ),
+      this.db.query<{ term: string; df: number }>(
+        'SELECT pt.term, count(*)::int AS df FROM point_terms pt WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) GROUP BY pt.term',
+        [collectionId, terms],
+      ),
+    ]);
+    return {
+      docCount: Number(stats.rows[0]?.doc_count ?? 0),
+      totalLength: Number(stats.rows[0]?.total_length ?? 0),
+      df: new Map(df.rows.map((r) => [r.term, r.df])),
+    };
+  }
+
+  async pointsByIds(ids: number[]): Promise<HitPoint[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<HitPointRow>(`SELECT ${POINT_COLUMNS} FROM points p WHERE p.id = ANY($1::bigint[])`, [ids]);
+    return rows.map(toPoint);
+  }
+
+  /** Points of the same documents whose chunk_id lies in [lo, hi] (chunk diffusion). */
+  async pointsInWindows(windows: Array<{ documentId: number; lo: number; hi: number }>): Promise<HitPoint[]> {
+    if (windows.length === 0) return [];
+    const { rows } = await this.db.query<HitPointRow>(
+      `SELECT ${POINT_COLUMNS}
+         FROM unnest($1::bigint[], $2::int[], $3::int[]) AS w(document_id, lo, hi)
+         JOIN points p ON p.document_id = w.document_id AND p.chunk_id BETWEEN w.lo AND w.hi`,
+      [windows.map((w) => w.documentId), windows.map((w) => w.lo), windows.map((w) => w.hi)],
+    );
+    return rows.map(toPoint);
+  }
+
+  async documentsByIds(ids: number[]): Promise<HitDocument[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<HitDocumentRow>(
+      `SELECT ${DOCUMENT_COLUMNS} FROM documents d WHERE d.id = ANY($1::bigint[]) AND d.status <> ${DELETING}`,
+      [ids],
+    );
+    return rows.map(toDocument);
+  }
+
+  /** pgvector >= 0.8 has iterative index scans; PGlite's bundled build may be older. */
+  private supportsIterativeScan(): Promise<boolean> {
+    this.iterativeScan ??= this.db
+      .query<{ v: string }>("SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'")
+      .then(({ rows }) => {
+        const [major, minor] = (rows[0]?.v ?? '0.0').split('.').map(Number);
+        return major > 0 || minor >= 8;
+      });
+    return this.iterativeScan;
+  }
+}

@@ -1,0 +1,194 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
+import { EmbeddingService } from '@fjord/embeddings';
+import { CollectionRecord } from '@fjord/knowledge/collections/collection.repository';
+import { CollectionService } from '@fjord/knowledge/collections/collection.service';
+import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
+import { analyze, countTokens } from '@fjord/text';
+import { checkDocFilter } from './filters/doc-filter';
+import { RerankService } from './rerank/rerank.service';
+import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
+import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
+import type { SearchKnowledgeInput } from './schemas/search.schema';
+
+/** What one result item knows about each signal (api.md: debug shows rank and score of each). */
+export interface HitSignals {
+  dense?: SignalScore;
+  lexical?: SignalScore;
+  fused?: SignalScore;
+  rerank?: SignalScore;
+}
+
+export interface SearchHit {
+  point: HitPoint;
+  document: HitDocument;
+  /** The fused retrieval score (0..1 with the default blend fusion). */
+  score: number;
+  /** 1-based position after fusion. */
+  recallPosition: number;
+  rerankScore?: number;
+  rerankPosition?: number;
+  signals: HitSignals;
+  /** Set on a neighbour added by chunk_diffusion_count: the point_id of the hit it neighbours. */
+  diffusedFrom?: string;
+}
+
+export interface SearchResult {
+  collection: CollectionRecord;
+  query: string;
+  hits: SearchHit[];
+  /** o200k tokens of what was embedded and reranked (for return_token_usage). */
+  tokenUsage: { embedding: number; rerank: number };
+}
+
+/** The search options: a search_knowledge request without the collection's identity. */
+export type SearchOptions = Omit<SearchKnowledgeInput, 'resource_id' | 'name' | 'collection_name' | 'project'>;
+
+/** Candidates each signal contributes before fusion: enough that fusion can re-order the tail. */
+const MIN_CANDIDATES = 50;
+const CANDIDATE_FACTOR = 2;
+const MAX_CANDIDATES = 400;
+
+/** Query term -> how often it occurs in the query. */
+function termCounts(query: string): { terms: string[]; counts: number[] } {
+  const counts = new Map<string, number>();
+  for (const term of analyze(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return { terms: [...counts.keys()], counts: [...counts.values()] };
+}
+
+/**
+ * Hybrid retrieval for one collection: dense (pgvector HNSW, cosine) and lexical (BM25 over the
+ * analyser's terms) candidates, fused by dense_weight, optionally reranked, then neighbours
+ * (chunk_diffusion_count) and per-document grouping (chunk_group).
+ */
+@Injectable()
+export class SearchService {
+  constructor(
+    private readonly repository: SearchRepository,
+    private readonly collections: CollectionService,
+    private readonly vectorIndexes: VectorIndexRepository,
+    private readonly embeddings: EmbeddingService,
+    private readonly rerank: RerankService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** search_knowledge: resolves the collection (1000005 when missing), then `searchIn`. */
+  async search(input: SearchKnowledgeInput): Promise<SearchResult> {
+    const collection = await this.collections.resolve(input);
+    return this.searchIn(collection, input);
+  }
+
+  async searchIn(collection: CollectionRecord, options: SearchOptions): Promise<SearchResult> {
+    const post = options.post_processing;
+    const filter = options.query_param?.doc_filter ? checkDocFilter(options.query_param.doc_filter, collection.fields) : undefined;
+    const embeddingTokens = options.dense_weight > 0 ? countTokens(options.query) : 0;
+    const empty: SearchResult = { collection, query: options.query, hits: [], tokenUsage: { embedding: embeddingTokens, rerank: 0 } };
+    const documentIds = filter ? await this.repository.filterDocuments(collection.id, filter) : undefined;
+    if (documentIds?.length === 0) return empty;
+
+    const wanted = post.rerank_switch ? post.retrieve_count : options.limit;
+    const k = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, CANDIDATE_FACTOR * wanted));
+    const [dense, lexical] = await Promise.all([
+      options.dense_weight > 0 ? this.dense(collection, options.query, k, documentIds) : Promise.resolve([]),
+      options.dense_weight < 1 ? this.lexical(collection, options.query, k, documentIds) : Promise.resolve([]),
+    ]);
+    const fused = fuse(dense, lexical, options.dense_weight, FUSION_METHOD).slice(0, wanted);
+    if (fused.length === 0) return empty;
+
+    const points = new Map((await this.repository.pointsByIds(fused.map((f) => f.id))).map((p) => [p.id, p]));
+    let ranked = fused.map((f, i) => ({ fused: f, point: points.get(f.id), recallPosition: i + 1 })).filter((r): r is Ranked => r.point !== undefined);
+    let rerankTokens = 0;
+    let rerankScores: Map<number, SignalScore> | undefined;
+    if (post.rerank_switch) {
+      const scores = await this.rerank.score(
+        options.query,
+        ranked.map((r) => ({ content: r.point.content, title: r.point.chunkTitle })),
+        post.rerank_model,
+      );
+      rerankTokens = ranked.reduce((sum, r) => sum + countTokens(options.query) + countTokens(r.point.content), 0);
+      const order = ranked.map((r, i) => ({ r, score: scores[i] })).sort((a, b) => b.score - a.score || a.r.recallPosition - b.r.recallPosition);
+      rerankScores = new Map(order.map((o, i) => [o.r.point.id, { rank: i + 1, score: o.score }]));
+      ranked = order.map((o) => o.r);
+    }
+    ranked = ranked.slice(0, options.limit);
+
+    let hits: Array<{ point: HitPoint; base: Ranked; diffusedFrom?: string }> = ranked.map((r) => ({ point: r.point, base: r }));
+    if (post.chunk_diffusion_count > 0) hits = await this.diffuse(hits, post.chunk_diffusion_count);
+    const documents = new Map((await this.repository.documentsByIds([...new Set(hits.map((h) => h.point.documentId))])).map((d) => [d.id, d]));
+    let result: SearchHit[] = hits
+      .filter((h) => documents.has(h.point.documentId))
+      .map((h) => {
+        const rerank = rerankScores?.get(h.base.point.id);
+        return {
+          point: h.point,
+          document: documents.get(h.point.documentId) as HitDocument,
+          score: h.base.fused.score,
+          recallPosition: h.base.recallPosition,
+          ...(rerank ? { rerankScore: rerank.score, rerankPosition: rerank.rank } : {}),
+          signals: h.diffusedFrom
+            ? {}
+            : {
+                ...(h.base.fused.dense ? { dense: h.base.fused.dense } : {}),
+                ...(h.base.fused.lexical ? { lexical: h.base.fused.lexical } : {}),
+                fused: { rank: h.base.recallPosition, score: h.base.fused.score },
+                ...(rerank ? { rerank } : {}),
+              },
+          ...(h.diffusedFrom ? { diffusedFrom: h.diffusedFrom } : {}),
+        };
+      });
+    if (post.chunk_group) result = groupByDocument(result);
+    return { collection, query: options.query, hits: result, tokenUsage: { embedding: embeddingTokens, rerank: rerankTokens } };
+  }
+
+  private async dense(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
+    const [vector, state] = await Promise.all([this.embeddings.embedQuery(query), this.vectorIndexes.state(collection.id)]);
+    if (!state) return [];
+    return this.repository.dense({ state, vector, k, efSearch: this.config.vectorIndex.efSearch, documentIds });
+  }
+
+  private lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
+    const { terms, counts } = termCounts(query);
+    return this.repository.lexical({ collectionId: collection.id, terms, queryTf: counts, k, k1: this.config.bm25.k1, b: this.config.bm25.b, documentIds });
+  }
+
+  /**
+   * Adds up to `n` chunks either side of each hit (same document, by chunk_id), right after it,
+   * skipping chunks already in the result. A neighbour carries its anchor's scores and positions.
+   */
+  private async diffuse(
+    hits: Array<{ point: HitPoint; base: Ranked }>,
+    n: number,
+  ): Promise<Array<{ point: HitPoint; base: Ranked; diffusedFrom?: string }>> {
+    const neighbours = await this.repository.pointsInWindows(hits.map((h) => ({ documentId: h.point.documentId, lo: h.point.chunkId - n, hi: h.point.chunkId + n })));
+    const seen = new Set(hits.map((h) => h.point.id));
+    const out: Array<{ point: HitPoint; base: Ranked; diffusedFrom?: string }> = [];
+    for (const hit of hits) {
+      out.push(hit);
+      const around = neighbours
+        .filter((p) => p.documentId === hit.point.documentId && Math.abs(p.chunkId - hit.point.chunkId) <= n && !seen.has(p.id))
+        .sort((a, b) => a.chunkId - b.chunkId);
+      for (const p of around) {
+        seen.add(p.id);
+        out.push({ point: p, base: hit.base, diffusedFrom: hit.point.pointId });
+      }
+    }
+    return out;
+  }
+}
+
+interface Ranked {
+  fused: Fused;
+  point: HitPoint;
+  recallPosition: number;
+}
+
+/** chunk_group: documents in the order of their best hit, each document's chunks in document order. */
+export function groupByDocument(hits: SearchHit[]): SearchHit[] {
+  const order = new Map<number, number>();
+  hits.forEach((h, i) => {
+    if (!order.has(h.point.documentId)) order.set(h.point.documentId, i);
+  });
+  return [...hits].sort(
+    (a, b) => (order.get(a.point.documentId) as number) - (order.get(b.point.documentId) as number) || a.point.chunkId - b.point.chunkId,
+  );
+}
