@@ -1,0 +1,81 @@
+import { PermanentError } from '@fjord/common';
+import { FailedCode } from '../failed-code';
+import { parseCsv } from './csv.parser';
+import { type DocType, isSupportedDocType, SUPPORTED_DOC_TYPES } from './doc-type';
+import { parseDocx } from './docx.parser';
+import { parseHtml } from './html.parser';
+import { parseJson } from './json.parser';
+import { parseMarkdown } from './markdown.parser';
+import type { ParsedDocument } from './parsed-document';
+import { parsePdf } from './pdf.parser';
+import { parseTxt } from './txt.parser';
+
+export type { ParsedDocument } from './parsed-document';
+
+type Parser = (bytes: Buffer) => ParsedDocument | Promise<ParsedDocument>;
+
+const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
+  txt: { label: 'Text', parse: parseTxt },
+  md: { label: 'Markdown', parse: parseMarkdown },
+  markdown: { label: 'Markdown', parse: parseMarkdown },
+  html: { label: 'HTML', parse: parseHtml },
+  pdf: { label: 'PDF', parse: parsePdf },
+  docx: { label: 'DOCX', parse: parseDocx },
+  csv: { label: 'CSV', parse: parseCsv },
+  json: { label: 'JSON', parse: parseJson },
+};
+
+/**
+ * Bytes -> text or table. Every failure is a PermanentError with a reason a user can act on
+ * (retrying cannot fix a corrupt file); a library's own exception never escapes.
+ */
+export async function parseDocument(bytes: Buffer, docType: DocType): Promise<ParsedDocument> {
+  // Callers pass strings from requests and the database, so the type is checked at run time too.
+  if (!isSupportedDocType(docType)) {
+    throw new PermanentError(
+      FailedCode.Unsupported,
+      `unsupported doc_type "${String(docType)}" (supported: ${SUPPORTED_DOC_TYPES.join(', ')})`,
+    );
+  }
+  if (bytes.length === 0) throw new PermanentError(FailedCode.Empty, 'document is empty');
+
+  const { label, parse } = PARSERS[docType];
+  let parsed: ParsedDocument;
+  try {
+    parsed = await parse(bytes);
+  } catch (error) {
+    if (error instanceof PermanentError) throw error;
+    throw new PermanentError(FailedCode.Corrupt, `${label} could not be read: ${shortReason(error)}`);
+  }
+  const document = tidy(parsed);
+  if (isEmpty(document)) throw new PermanentError(FailedCode.Empty, 'document is empty');
+  return document;
+}
+
+/** Line endings, control characters and runs of blank lines, so chunk sizes reflect real text. */
+function tidy(document: ParsedDocument): ParsedDocument {
+  const title = document.title?.replace(/\s+/g, ' ').trim() || undefined;
+  if (document.kind === 'table') return { ...document, title };
+  const markdown = document.markdown
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return { kind: 'text', title, markdown };
+}
+
+function isEmpty(document: ParsedDocument): boolean {
+  if (document.kind === 'text') return document.markdown.trim() === '';
+  return document.header.every((cell) => cell.trim() === '') && document.rows.every((row) => row.every((cell) => cell.trim() === ''));
+}
+
+/** The first line of a library's message, capped: enough to tell a user what is wrong. */
+function shortReason(error: unknown): string {
+  const message =
+    typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+      ? (error as { message: string }).message
+      : String(error);
+  const firstLine = message.split('\n', 1)[0].trim() || 'unknown error';
+  return firstLine.length > 200 ? `${firstLine.slice(0, 197)}...` : firstLine;
+}
