@@ -5,12 +5,14 @@ import { ZodValidationPipe } from 'nestjs-zod';
 import { AuthModule } from '@fjord/auth';
 import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
 import { DatabaseModule } from '@fjord/database';
-import { RedisModule } from '@fjord/jobs';
-import { MetricsService, loggerParams } from '@fjord/observability';
+import { JobsModule } from '@fjord/jobs';
+import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
+import { VikingModule } from './viking/viking.module';
+import { SearchApiModule } from './viking/search-api.module';
 
 /** The HTTP app. Each API family lives in its own feature module, imported here. */
 @Module({})
@@ -22,12 +24,14 @@ export class AppModule {
         ConfigModule.forConfig(config),
         LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule,
-        RedisModule,
+        ObservabilityModule,
+        JobsModule,
         AuthModule,
+        VikingModule,
+        SearchApiModule,
       ],
       controllers: [HealthController],
       providers: [
-        MetricsService,
         HealthService,
         { provide: APP_PIPE, useClass: ZodValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
