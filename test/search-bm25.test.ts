@@ -1,0 +1,135 @@
+import { DB, Db } from '@fjord/database';
+import { analyze } from '@fjord/text';
+import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+
+const KB = '/api/knowledge';
+const K1 = 1.2;
+const B = 0.75;
+
+/**
+ * BM25 statistics through add, replace and delete: after every change, the lexical scores that
+ * search_knowledge reports (debug) must equal BM25 computed here from scratch over the points the
+ * collection holds at that moment (their titles and contents, through the same analyser).
+ */
+describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
+  let stack: TestStack;
+  const NAME = 'bm25';
+
+  beforeAll(async () => {
+    stack = await startTestStack(backend);
+    expect((await stack.post(`${KB}/collection/create`, { name: NAME })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function addDoc(docId: string, content: string) {
+    expect((await stack.post(`${KB}/doc/add`, { collection_name: NAME, add_type: 'text', doc_id: docId, doc_name: `${docId}.txt`, content })).status).toBe(200);
+    expect((await waitForDocument(stack, { collection_name: NAME, doc_id: docId })).process_status).toBe(0);
+  }
+
+  async function allPoints(): Promise<Array<{ point_id: string; chunk_title: string; content: string }>> {
+    const res = await stack.post(`${KB}/point/list`, { collection_name: NAME, limit: 100 });
+    return res.body.data.point_list;
+  }
+
+  /** BM25 (Lucene's idf with +1) of every point for the query, from scratch. */
+  function expectedScores(points: Array<{ point_id: string; chunk_title: string; content: string }>, query: string): Map<string, number> {
+    const docs = points.map((p) => ({ id: p.point_id, terms: analyze(`${p.chunk_title}\n${p.content}`) }));
+    const n = docs.length;
+    const avgdl = docs.reduce((s, d) => s + d.terms.length, 0) / n;
+    const qtf = new Map<string, number>();
+    for (const t of analyze(query)) qtf.set(t, (qtf.get(t) ?? 0) + 1);
+    const scores = new Map<string, number>();
+    for (const d of docs) {
+      let score = 0;
+      let matched = false;
+      for (const [term, times] of qtf) {
+        const tf = d.terms.filter((t) => t === term).length;
+        if (tf === 0) continue;
+        matched = true;
+        const df = docs.filter((x) => x.terms.includes(term)).length;
+        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+        score += times * idf * ((tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * d.terms.length) / avgdl)));
+      }
+      if (matched) scores.set(d.id, score);
+    }
+    return scores;
+  }
+
+  async function reportedScores(query: string): Promise<Map<string, number>> {
+    const res = await stack.post(`${KB}/collection/search_knowledge`, { collection_name: NAME, query, limit: 100, dense_weight: 0, debug: true });
+    expect(res.status).toBe(200);
+    return new Map(res.body.data.result_list.map((i: any) => [i.point_id, i.debug.lexical.score]));
+  }
+
+  async function expectBm25(query: string) {
+    const expected = expectedScores(await allPoints(), query);
+    const reported = await reportedScores(query);
+    expect([...reported.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [id, score] of expected) expect(reported.get(id)).toBeCloseTo(score, 6);
+    return reported;
+  }
+
+  const QUERY = 'glacier fjord valley fjord';
+
+  it('scores exactly through add, replace, point edits and delete', async () => {
+    await addDoc('a', 'A fjord is a long narrow inlet carved by a glacier.');
+    await addDoc('b', 'The valley glacier moved slowly; glaciers carve valleys and fjords over many years.');
+    await addDoc('c', 'Bergen sits between seven mountains and is known for rain.');
+    const first = await expectBm25(QUERY);
+    expect(first.has('c-0')).toBe(false);
+    expect(first.size).toBe(2);
+
+    // Replacing a document re-posts its terms: "b" stops matching, "c" (new text) starts.
+    await addDoc('b', 'Nothing about ice here: only harbours, ships and trade.');
+    await addDoc('c', 'A glacier fed the fjord; the fjord fed the valley below.');
+    const replaced = await expectBm25(QUERY);
+    expect(replaced.has('b-0')).toBe(false);
+    expect(replaced.has('c-0')).toBe(true);
+
+    // A manual point adds a document to N and to the postings; updating it re-posts; deleting removes it.
+    const added = await stack.post(`${KB}/point/add`, { collection_name: NAME, doc_id: 'b', content: 'An extra note on the glacier valley.' });
+    expect(added.status).toBe(200);
+    const extraId = added.body.data.point_id;
+    expect((await expectBm25(QUERY)).has(extraId)).toBe(true);
+    await stack.post(`${KB}/point/update`, { collection_name: NAME, point_id: extraId, content: 'Now the note is about ships only.' });
+    expect((await expectBm25(QUERY)).has(extraId)).toBe(false);
+    await stack.post(`${KB}/point/delete`, { collection_name: NAME, point_id: extraId });
+    await expectBm25(QUERY);
+
+    // Deleting a document drops its postings and its share of N and the average length.
+    expect((await stack.post(`${KB}/doc/delete`, { collection_name: NAME, doc_id: 'a' })).status).toBe(200);
+    const afterDelete = await expectBm25(QUERY);
+    expect(afterDelete.has('a-0')).toBe(false);
+    expect(afterDelete.size).toBe(1);
+
+    const db = stack.app.get<Db>(DB);
+    const { rows } = await db.query<{ doc_count: number; total_length: number }>(
+      'SELECT s.doc_count, s.total_length FROM lexical_stats s JOIN collections c ON c.id = s.collection_id WHERE c.name = $1',
+      [NAME],
+    );
+    const points = await allPoints();
+    expect(Number(rows[0].doc_count)).toBe(points.length);
+    expect(Number(rows[0].total_length)).toBe(points.reduce((s, p) => s + analyze(`${p.chunk_title}\n${p.content}`).length, 0));
+  });
+
+  it('segments Chinese into bigrams and finds it by keyword', async () => {
+    await addDoc('zh', '知识库检索支持中文关键词搜索，也支持英文。');
+    const scores = await expectBm25('中文检索');
+    expect([...scores.keys()]).toEqual(['zh-0']);
+  });
+
+  it('removes every posting and the statistics row with the collection', async () => {
+    await stack.post(`${KB}/collection/create`, { name: 'gone' });
+    await stack.post(`${KB}/doc/add`, { collection_name: 'gone', add_type: 'text', doc_id: 'x', content: 'glacier glacier fjord' });
+    await waitForDocument(stack, { collection_name: 'gone', doc_id: 'x' });
+    const db = stack.app.get<Db>(DB);
+    const { rows: ids } = await db.query<{ id: number }>("SELECT id FROM collections WHERE name = 'gone'");
+    const count = async () =>
+      (await db.query<{ n: number }>('SELECT (SELECT count(*) FROM point_terms WHERE collection_id = $1)::int + (SELECT count(*) FROM lexical_stats WHERE collection_id = $1)::int AS n', [ids[0].id])).rows[0].n;
+    expect(await count()).toBeGreaterThan(1);
+    await stack.post(`${KB}/collection/delete`, { name: 'gone' });
+    expect(await count()).toBe(0);
+  });
+});
