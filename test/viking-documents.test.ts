@@ -1,4 +1,5 @@
 import { createServer, Server } from 'node:http';
+import { buildDocx, buildPdf } from './support/document-fixtures';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
@@ -141,6 +142,27 @@ describe.each(BACKENDS)('Viking documents API (%s)', (backend) => {
     const table = await stack.post(`${KB}/point/list`, { collection_name: 'formats', doc_ids: ['table'] });
     for (const p of table.body.data.point_list) expect(p.content).toContain('name');
     expect(table.body.data.point_list.map((p: any) => p.content).join('\n')).toContain('Boreal');
+  });
+
+  it('ingests real DOCX and PDF files', async () => {
+    await createCollection('office', { preprocessing: { merge_small_chunks: false } });
+    const docx = await buildDocx([
+      { style: 'Heading1', text: 'Ferry manual' },
+      { text: 'Check the ropes before departure.' },
+      { style: 'Heading2', text: 'Safety' },
+      { text: 'Life jackets are under every seat.' },
+    ]);
+    const pdf = buildPdf([['Tide tables for Bergen harbour.', 'High water at noon.'], ['Second page about low water.']], { title: 'Tides' });
+    expect((await upload(stack, { collection_name: 'office', doc_id: 'manual' }, { name: 'manual.docx', bytes: docx })).status).toBe(200);
+    expect((await upload(stack, { collection_name: 'office', doc_id: 'tides' }, { name: 'tides.pdf', bytes: pdf })).status).toBe(200);
+    expect((await waitForDocument(stack, { collection_name: 'office', doc_id: 'manual' })).process_status).toBe(0);
+    expect((await waitForDocument(stack, { collection_name: 'office', doc_id: 'tides' })).process_status).toBe(0);
+    const manual = await stack.post(`${KB}/point/list`, { collection_name: 'office', doc_ids: ['manual'] });
+    expect(manual.body.data.point_list.map((p: any) => p.chunk_title)).toContain('Ferry manual > Safety');
+    const tides = await stack.post(`${KB}/point/list`, { collection_name: 'office', doc_ids: ['tides'] });
+    const text = tides.body.data.point_list.map((p: any) => p.content).join('\n');
+    expect(text).toContain('High water at noon.');
+    expect(text).toContain('Second page about low water.');
   });
 
   it('replaces a document on a reused doc_id without duplicating points', async () => {

@@ -1,54 +1,8 @@
 import JSZip from 'jszip';
+import { buildDocx } from '../../../../test/support/document-fixtures';
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
 import { parseDocument } from './document-parser';
-
-type Block = { style?: string; text: string } | { table: string[][] };
-
-const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
-
-/** A minimal but valid .docx (jszip comes with mammoth): document, styles and relationships. */
-async function buildDocx(blocks: Block[]): Promise<Buffer> {
-  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const paragraph = (text: string, style?: string): string =>
-    `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t xml:space="preserve">${escape(text)}</w:t></w:r></w:p>`;
-  const body = blocks
-    .map((block) =>
-      'table' in block
-        ? `<w:tbl>${block.table.map((row) => `<w:tr>${row.map((cell) => `<w:tc>${paragraph(cell)}</w:tc>`).join('')}</w:tr>`).join('')}</w:tbl>`
-        : paragraph(block.text, block.style),
-    )
-    .join('');
-  const style = (id: string, name: string): string =>
-    `<w:style w:type="paragraph" w:styleId="${id}"><w:name w:val="${name}"/></w:style>`;
-
-  const zip = new JSZip();
-  zip.file(
-    '[Content_Types].xml',
-    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
-      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
-      '<Default Extension="xml" ContentType="application/xml"/>' +
-      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>' +
-      '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>',
-  );
-  zip.file(
-    '_rels/.rels',
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
-  );
-  zip.file(
-    'word/_rels/document.xml.rels',
-    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
-  );
-  zip.file(
-    'word/styles.xml',
-    `<?xml version="1.0" encoding="UTF-8"?><w:styles ${W}>${style('Title', 'Title')}${style('Heading1', 'heading 1')}` +
-      `${style('Heading2', 'heading 2')}${style('a1', '标题 1')}</w:styles>`,
-  );
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body>${body}</w:body></w:document>`);
-  return zip.generateAsync({ type: 'nodebuffer' });
-}
 
 async function failure(bytes: Buffer): Promise<PermanentError> {
   const error = await parseDocument(bytes, 'docx').then(

@@ -1,46 +1,7 @@
 import { PermanentError } from '@fjord/common';
+import { buildPdf } from '../../../../test/support/document-fixtures';
 import { FailedCode } from '../failed-code';
 import { parseDocument } from './document-parser';
-
-/**
- * Builds a small but valid PDF by hand: one Helvetica text object per line, one content stream
- * per page, a correct xref table. `pages` of `null` draws a line instead of text (a "scan").
- */
-function buildPdf(pages: (string[] | null)[], extra: { title?: string; encrypted?: boolean } = {}): Buffer {
-  const objects: string[] = [];
-  const add = (body: string): number => objects.push(body);
-  add('<< /Type /Catalog /Pages 2 0 R >>');
-  add('PAGES');
-  add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
-  const pageIds = pages.map((lines) => {
-    const ops = lines
-      ? lines.map((line, i) => `BT /F1 12 Tf 72 ${720 - i * 18} Td (${line.replace(/[\\()]/g, '\\$&')}) Tj ET`).join('\n')
-      : '0 0 m 200 200 l S';
-    const content = add(`<< /Length ${Buffer.byteLength(ops, 'latin1')} >>\nstream\n${ops}\nendstream`);
-    return add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${content} 0 R >>`);
-  });
-  objects[1] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pageIds.length} >>`;
-  const info = extra.title ? add(`<< /Title (${extra.title}) >>`) : undefined;
-  // Standard security handler, revision 2, with a /U entry no empty password can produce.
-  const encrypt = extra.encrypted
-    ? add(`<< /Filter /Standard /V 1 /R 2 /O <${'ab'.repeat(32)}> /U <${'cd'.repeat(32)}> /P -44 >>`)
-    : undefined;
-
-  let pdf = '%PDF-1.4\n';
-  const offsets = objects.map((body, i) => {
-    const offset = Buffer.byteLength(pdf, 'latin1');
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-    return offset;
-  });
-  const xref = Buffer.byteLength(pdf, 'latin1');
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  pdf += offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('');
-  const trailer = [`/Size ${objects.length + 1}`, '/Root 1 0 R'];
-  if (info) trailer.push(`/Info ${info} 0 R`);
-  if (encrypt) trailer.push(`/Encrypt ${encrypt} 0 R`, `/ID [<${'01'.repeat(16)}> <${'01'.repeat(16)}>]`);
-  pdf += `trailer\n<< ${trailer.join(' ')} >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
-}
 
 async function failure(bytes: Buffer): Promise<PermanentError> {
   const error = await parseDocument(bytes, 'pdf').then(
