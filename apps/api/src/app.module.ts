@@ -9,6 +9,7 @@ import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { ArkModule } from './ark/ark.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
 import { VikingModule } from './viking/viking.module';
@@ -27,6 +28,7 @@ export class AppModule {
         ObservabilityModule,
         JobsModule,
         AuthModule,
+        ArkModule,
         VikingModule,
         SearchApiModule,
       ],

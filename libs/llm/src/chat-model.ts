@@ -63,6 +63,11 @@ export type ChatDelta =
 export interface ChatModel {
   /** `openai` (LangChain ChatOpenAI) or `extractive` (local). */
   readonly provider: 'openai' | 'extractive';
+  /**
+   * The `model` to show clients for a public model name: the name itself for an upstream (so Ark
+   * code sees what it asked for), `fjord-extractive-v1` for the local model (honest about what answered).
+   */
+  responseModel(publicName: string): string;
   generate(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;
   /**
    * Streams the answer. Upstream errors raised before the first delta are DomainErrors the caller

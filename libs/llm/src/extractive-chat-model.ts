@@ -150,6 +150,10 @@ function throwIfAborted(signal?: AbortSignal): void {
 export class ExtractiveChatModel implements ChatModel {
   readonly provider = 'extractive' as const;
 
+  responseModel(): string {
+    return EXTRACTIVE_MODEL_NAME;
+  }
+
   async generate(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
     throwIfAborted(signal);
     const { text, finishReason } = limitAnswer(extractAnswer(request.messages), request);

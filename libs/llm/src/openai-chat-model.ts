@@ -72,6 +72,10 @@ export class OpenAiChatModel implements ChatModel {
 
   constructor(private readonly options: OpenAiChatModelOptions) {}
 
+  responseModel(publicName: string): string {
+    return publicName;
+  }
+
   /** The upstream id a public model name maps to. */
   upstreamModel(publicName: string): string {
     return this.options.modelMap[publicName] ?? this.options.defaultModel ?? publicName;

@@ -1,0 +1,134 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DB, Db } from '@fjord/database';
+import type { ContextMode, TruncationStrategy } from './context.schema';
+import type { TurnTokens } from './truncation';
+
+export type StoredMessage = {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+  tokens: number;
+};
+
+export type HistoryMessage = StoredMessage & { turn: number };
+
+/** A context as stored (never returned to clients as is; the service maps it). */
+export type ContextRow = {
+  id: string;
+  model: string;
+  mode: ContextMode;
+  ttl_seconds: number;
+  truncation: TruncationStrategy | null;
+  messages: StoredMessage[];
+  prefix_tokens: number;
+};
+
+export interface NewContext {
+  id: string;
+  model: string;
+  mode: ContextMode;
+  ttlSeconds: number;
+  truncation: TruncationStrategy | null;
+  messages: StoredMessage[];
+  prefixTokens: number;
+  prefixHash?: string;
+}
+
+const CONTEXT_COLUMNS = 'id, model, mode, ttl_seconds, truncation, messages, prefix_tokens';
+
+/** All SQL of the context cache. Time is the database's clock (now()), shared by every API process. */
+@Injectable()
+export class ContextRepository {
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  async insert(context: NewContext): Promise<void> {
+    await this.db.query(
+      `INSERT INTO contexts (id, model, mode, ttl_seconds, truncation, messages, prefix_tokens, prefix_hash, expires_at)
+       VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, now() + $4::int * interval '1 second')`,
+      [
+        context.id,
+        context.model,
+        context.mode,
+        context.ttlSeconds,
+        context.truncation === null ? null : JSON.stringify(context.truncation),
+        JSON.stringify(context.messages),
+        context.prefixTokens,
+        context.prefixHash ?? null,
+      ],
+    );
+  }
+
+  /**
+   * The common_prefix context for a prefix hash: created, or (when it exists, even expired but not
+   * yet swept) renewed for another ttl. Returns its id.
+   */
+  async upsertByPrefixHash(context: NewContext & { prefixHash: string }): Promise<string> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `INSERT INTO contexts (id, model, mode, ttl_seconds, truncation, messages, prefix_tokens, prefix_hash, expires_at)
+       VALUES ($1, $2, 'common_prefix', $3::int, NULL, $4, $5, $6, now() + $3::int * interval '1 second')
+       ON CONFLICT (prefix_hash) WHERE prefix_hash IS NOT NULL
+       DO UPDATE SET ttl_seconds = EXCLUDED.ttl_seconds, expires_at = EXCLUDED.expires_at
+       RETURNING id`,
+      [context.id, context.model, context.ttlSeconds, JSON.stringify(context.messages), context.prefixTokens, context.prefixHash],
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * Sliding ttl: renews an unexpired context to now + ttl and returns it with its session history
+   * (in order), in one round trip; undefined when it is unknown or expired.
+   */
+  async touch(id: string): Promise<(ContextRow & { history: HistoryMessage[] }) | undefined> {
+    const { rows } = await this.db.query<ContextRow & { history: HistoryMessage[] }>(
+      `WITH touched AS (
+         UPDATE contexts SET expires_at = now() + ttl_seconds * interval '1 second'
+         WHERE id = $1 AND expires_at > now()
+         RETURNING ${CONTEXT_COLUMNS}
+       )
+       SELECT touched.*,
+              COALESCE((SELECT json_agg(json_build_object('turn', m.turn, 'role', m.role, 'content', m.content, 'tokens', m.tokens)
+                                        ORDER BY m.turn, m.position)
+                        FROM context_messages m WHERE m.context_id = touched.id), '[]'::json) AS history
+       FROM touched`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Appends one turn's messages as a new turn number, then deletes history turns before the one
+   * `firstTurnToKeep` picks from the per-turn totals. The context row is locked (UPDATE) for the
+   * whole transaction, so concurrent turns on one context are stored one after the other, none lost.
+   * Returns false when the context disappeared meanwhile (expired and swept).
+   */
+  async appendTurn(id: string, messages: StoredMessage[], firstTurnToKeep: (turns: TurnTokens[]) => number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const locked = await tx.query<{ turns: number }>('UPDATE contexts SET turns = turns + 1 WHERE id = $1 RETURNING turns', [id]);
+      if (locked.rows.length === 0) return false;
+      const turn = locked.rows[0].turns;
+      await tx.query(
+        `INSERT INTO context_messages (context_id, turn, position, role, content, tokens)
+         SELECT $1, $2, m.ord - 1, m.role, m.content, m.tokens
+         FROM unnest($3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS m(role, content, tokens, ord)`,
+        [id, turn, messages.map((m) => m.role), messages.map((m) => m.content), messages.map((m) => m.tokens)],
+      );
+      const totals = await tx.query<{ turn: number; tokens: number }>(
+        'SELECT turn, sum(tokens)::int AS tokens FROM context_messages WHERE context_id = $1 GROUP BY turn ORDER BY turn',
+        [id],
+      );
+      const keepFrom = firstTurnToKeep(totals.rows);
+      if (totals.rows.length > 0 && keepFrom > totals.rows[0].turn) {
+        await tx.query('DELETE FROM context_messages WHERE context_id = $1 AND turn < $2', [id, keepFrom]);
+      }
+      return true;
+    });
+  }
+
+  /** Deletes up to `limit` expired contexts (their history cascades). Idempotent; safe from any number of processes. */
+  async deleteExpired(limit: number): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `DELETE FROM contexts WHERE id IN (SELECT id FROM contexts WHERE expires_at <= now() ORDER BY expires_at LIMIT $1)`,
+      [limit],
+    );
+    return rowCount;
+  }
+}
