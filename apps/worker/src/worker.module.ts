@@ -30,10 +30,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     await this.recovery.recover();
     // Documents whose enqueue failed (Redis briefly down) or whose jobs were lost are found again.
-    this.timer = setInterval(() => {
-      void this.recovery.recover().catch(() => undefined);
-      void this.recovery.refreshQueueDepth().catch(() => undefined);
-    }, Math.max(60_000, this.config.ingestion.lockMs * 2));
+    this.timer = setInterval(() => void this.recovery.recover().catch(() => undefined), Math.max(60_000, this.config.ingestion.lockMs * 2));
     this.timer.unref();
   }
 

@@ -1,11 +1,9 @@
-import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { INGESTION_QUEUE, InProcessIngestionQueue, IngestionQueue } from '@fjord/jobs';
 import { KnowledgeModule } from '@fjord/knowledge/knowledge.module';
+import { MetricsService } from '@fjord/observability';
 import { IngestionPipeline } from './pipeline/ingestion-pipeline.service';
 import { IngestionRecoveryService } from './pipeline/ingestion-recovery.service';
-
-/** How often unfinished documents are re-checked against the queue and metrics refreshed. */
-const RECOVERY_INTERVAL_MS = 60_000;
 
 /**
  * The pipeline and its recovery. In embedded mode (in-process queue) this module also runs the jobs:
@@ -17,26 +15,20 @@ const RECOVERY_INTERVAL_MS = 60_000;
   providers: [IngestionPipeline, IngestionRecoveryService],
   exports: [IngestionPipeline, IngestionRecoveryService],
 })
-export class IngestionModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-
+export class IngestionModule implements OnApplicationBootstrap {
   constructor(
     @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
     private readonly pipeline: IngestionPipeline,
     private readonly recovery: IngestionRecoveryService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.onScrape(() => this.recovery.refreshQueueDepth());
     if (!(this.queue instanceof InProcessIngestionQueue)) return;
     this.queue.setHandler(async (job, attempt) => {
       await this.pipeline.process(job, attempt);
     });
     await this.recovery.recover();
-    this.timer = setInterval(() => void this.recovery.refreshQueueDepth().catch(() => undefined), RECOVERY_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
   }
 }

@@ -39,11 +39,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly scrapeHooks: Array<() => Promise<void>> = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'fjord_' });
   }
 
+  /** Gauges read from the database (queue depth) are refreshed when scraped, not on a timer. */
+  onScrape(hook: () => Promise<void>): void {
+    this.scrapeHooks.push(hook);
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
+    await Promise.all(this.scrapeHooks.map((hook) => hook().catch(() => undefined)));
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('starts on embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.dataDir).toBe('./data');
+    expect(config.database.url).toBeUndefined();
+    expect(config.redis.url).toBeUndefined();
+    expect(config.uploads.maxBytes).toBe(100 * 1024 * 1024);
+    expect(config.uploads.urlFetchAllowPrivate).toBe(false);
+    expect(config.embedding).toMatchObject({ provider: 'local', model: 'fjord-local-hash-v1', localDimension: 384 });
+  });
+
+  it('reports every bad variable by name, readably', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', URL_FETCH_ALLOW_PRIVATE: 'maybe', DATABASE_URL: 'not a url', ADMIN_API_KEY: 'short' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^Invalid configuration:/);
+    for (const name of ['PORT', 'URL_FETCH_ALLOW_PRIVATE', 'DATABASE_URL', 'ADMIN_API_KEY']) expect(message).toContain(name);
+    expect(message).toContain('"eighty"');
+  });
+
+  it('needs a base URL and model for the OpenAI-compatible embedding provider', () => {
+    expect(() => loadConfig({ EMBEDDING_PROVIDER: 'openai' })).toThrow(/EMBEDDING_BASE_URL.*\n.*EMBEDDING_MODEL/s);
+    const config = loadConfig({ EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1', EMBEDDING_MODEL: 'bge-m3' });
+    expect(config.embedding).toMatchObject({ provider: 'openai', model: 'bge-m3' });
+  });
+
+  it('treats empty strings as unset and parses booleans and JSON maps', () => {
+    const config = loadConfig({ PORT: '', URL_FETCH_ALLOW_PRIVATE: 'true', LLM_MODEL_MAP: '{"Doubao-1.5-pro-32k":"ep-1"}' });
+    expect(config.http.port).toBe(3000);
+    expect(config.uploads.urlFetchAllowPrivate).toBe(true);
+    expect(config.llm.modelMap).toEqual({ 'Doubao-1.5-pro-32k': 'ep-1' });
+    expect(() => loadConfig({ LLM_MODEL_MAP: '[1,2]' })).toThrow(/LLM_MODEL_MAP/);
+  });
+});

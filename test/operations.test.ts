@@ -1,0 +1,65 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+
+describe.each(BACKENDS)('operations (%s)', (backend) => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack(backend);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('GET /health needs no key and reports the database (and Redis when configured)', async () => {
+    const response = await fetch(`${stack.baseUrl}/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as any;
+    expect(body.status).toBe('ok');
+    expect(body.database).toEqual({ status: 'ok', kind: backend === 'embedded' ? 'pglite' : 'postgres' });
+    expect(body.redis.status).toBe(backend === 'embedded' ? 'disabled' : 'ok');
+  });
+
+  it('echoes the client request id, or makes one', async () => {
+    const echoed = await fetch(`${stack.baseUrl}/health`, { headers: { 'X-Client-Request-Id': 'client-abc-123' } });
+    expect(echoed.headers.get('x-request-id')).toBe('client-abc-123');
+    const made = await fetch(`${stack.baseUrl}/health`);
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const res = await stack.post('/api/knowledge/collection/info', { name: 'missing' });
+    expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
+  });
+
+  it('serves Prometheus metrics to key holders: HTTP latency, queue depth, stage durations', async () => {
+    expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(401);
+    await stack.post('/api/knowledge/collection/create', { name: 'metered' });
+    await stack.post('/api/knowledge/doc/add', { collection_name: 'metered', add_type: 'text', doc_id: 'm', content: 'Measured text.' });
+    await waitForDocument(stack, { collection_name: 'metered', doc_id: 'm' });
+    const response = await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${stack.config.adminApiKey}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/fjord_http_request_duration_seconds_count\{method="POST",route="\/api\/knowledge\/doc\/add",status="200"\} 1/);
+    expect(text).toMatch(/fjord_ingestion_queue_depth\{state="queued"\} 0/);
+    if (backend === 'embedded') {
+      // In services mode the stages run in the worker process, which has no HTTP endpoint.
+      expect(text).toMatch(/fjord_ingestion_stage_duration_seconds_count\{stage="parsing"\} [1-9]/);
+    }
+  });
+});
+
+describe('admin key bootstrap', () => {
+  it('generates a key on first start, stores only its hash, and writes it to DATA_DIR/admin-key (0600)', async () => {
+    const stack = await startTestStack('embedded', { ADMIN_API_KEY: '' });
+    try {
+      const file = join(stack.config.dataDir, 'admin-key');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const key = readFileSync(file, 'utf8').trim();
+      expect(key).toMatch(/^fjord-admin-[\w-]{32}$/);
+      expect((await stack.post('/api/knowledge/collection/list', {}, key)).status).toBe(200);
+      expect((await stack.post('/api/knowledge/collection/list', {}, `${key}x`)).status).toBe(401);
+      const stored = await stack.app.get<any>(require('@fjord/database').DB).query('SELECT key_hash FROM api_keys');
+      expect(JSON.stringify(stored.rows)).not.toContain(key);
+    } finally {
+      await stack.close();
+    }
+  });
+});
