@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { installShutdownDeadline } from '@fjord/common';
 import { ConfigError, loadConfig } from '@fjord/config';
 import { createApiApp } from './create-api-app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApiApp(config);
+  installShutdownDeadline(config.shutdownTimeoutMs);
   await app.listen(config.http.port, config.http.host);
 }
 
