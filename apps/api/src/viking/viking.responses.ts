@@ -68,14 +68,14 @@ export function docInfo(c: CollectionRecord, d: DocumentRecord) {
 }
 
 /** The doc_info block embedded in points and search results (create_time in seconds there). */
-export function pointDocInfo(d: DocumentRecord) {
+export function pointDocInfo(d: Pick<DocumentRecord, 'docId' | 'docName' | 'docType' | 'addType' | 'meta' | 'createdAt'>) {
   return {
     doc_id: d.docId,
     doc_name: d.docName,
     create_time: Math.floor(d.createdAt.getTime() / 1000),
     doc_type: d.docType,
     doc_meta: JSON.stringify(d.meta),
-    source: d.addType === 'url' ? 'url' : d.addType,
+    source: d.addType,
     title: d.docName,
   };
 }

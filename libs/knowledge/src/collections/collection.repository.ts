@@ -64,19 +64,7 @@ function toRecord(row: CollectionRow): CollectionRecord {
   };
 }
 
-export interface NewCollection {
-  resourceId: string;
-  project: string;
-  name: string;
-  description: string;
-  dataType: string;
-  preprocessing: Preprocessing;
-  indexType: string;
-  fields: FieldDefinition[];
-  embeddingModel: string;
-  embeddingDimension: number;
-  quant: string | null;
-}
+export type NewCollection = Omit<CollectionRecord, 'id' | 'docNum' | 'createdAt' | 'updatedAt'>;
 
 @Injectable()
 export class CollectionRepository {
