@@ -10,7 +10,8 @@
 -- that changes as documents come and go.
 --
 -- Document frequencies are not stored: they are counted from the posting lists at query time
--- (the same scan that scores), so they can never drift and need no hot counter rows. Only the
+-- (and cached by the searching process per lexical_stats.version), so they can never drift and
+-- need no hot counter rows. Only the
 -- collection-wide N and total length are stored (lexical_stats), folded in at COMMIT by a deferred
 -- trigger: that lock is then always a transaction's last, so concurrent writers cannot deadlock
 -- on it, and a reader sees N and the postings of the same committed state.
@@ -27,7 +28,9 @@ CREATE TABLE point_terms (
 CREATE TABLE lexical_stats (
   collection_id  bigint PRIMARY KEY REFERENCES collections (id) ON DELETE CASCADE,
   doc_count      bigint NOT NULL DEFAULT 0,
-  total_length   bigint NOT NULL DEFAULT 0
+  total_length   bigint NOT NULL DEFAULT 0,
+  -- Bumped by every committed change: searches cache document frequencies per (collection, version).
+  version        bigint NOT NULL DEFAULT 0
 );
 
 -- One row per statement that changed points; folded into lexical_stats at commit.
@@ -98,7 +101,8 @@ BEGIN
    WHERE EXISTS (SELECT 1 FROM collections c WHERE c.id = NEW.collection_id)
   ON CONFLICT (collection_id) DO UPDATE
      SET doc_count = lexical_stats.doc_count + EXCLUDED.doc_count,
-         total_length = lexical_stats.total_length + EXCLUDED.total_length;
+         total_length = lexical_stats.total_length + EXCLUDED.total_length,
+         version = lexical_stats.version + 1;
   DELETE FROM lexical_stat_deltas WHERE id = NEW.id;
   RETURN NULL;
 END $$;

@@ -1,6 +1,7 @@
 export * from './schemas/search.schema';
 export * from './filters/doc-filter';
 export * from './retrieval/fusion';
+export * from './retrieval/bm25';
 export * from './retrieval/search.repository';
 export * from './rerank/reranker';
 export * from './rerank/local-reranker';

@@ -4,9 +4,10 @@ import { EmbeddingService } from '@fjord/embeddings';
 import { CollectionRecord } from '@fjord/knowledge/collections/collection.repository';
 import { CollectionService } from '@fjord/knowledge/collections/collection.service';
 import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
-import { analyze, countTokens } from '@fjord/text';
+import { countTokens } from '@fjord/text';
 import { checkDocFilter } from './filters/doc-filter';
 import { RerankService } from './rerank/rerank.service';
+import { DocumentFrequencies, idf, queryTerms } from './retrieval/bm25';
 import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
 import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
 import type { SearchKnowledgeInput } from './schemas/search.schema';
@@ -45,16 +46,9 @@ export interface SearchResult {
 export type SearchOptions = Omit<SearchKnowledgeInput, 'resource_id' | 'name' | 'collection_name' | 'project'>;
 
 /** Candidates each signal contributes before fusion: enough that fusion can re-order the tail. */
-const MIN_CANDIDATES = 50;
+const MIN_CANDIDATES = 20;
 const CANDIDATE_FACTOR = 2;
 const MAX_CANDIDATES = 400;
-
-/** Query term -> how often it occurs in the query. */
-function termCounts(query: string): { terms: string[]; counts: number[] } {
-  const counts = new Map<string, number>();
-  for (const term of analyze(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
-  return { terms: [...counts.keys()], counts: [...counts.values()] };
-}
 
 /**
  * Hybrid retrieval for one collection: dense (pgvector HNSW, cosine) and lexical (BM25 over the
@@ -63,6 +57,8 @@ function termCounts(query: string): { terms: string[]; counts: number[] } {
  */
 @Injectable()
 export class SearchService {
+  private readonly documentFrequencies: DocumentFrequencies;
+
   constructor(
     private readonly repository: SearchRepository,
     private readonly collections: CollectionService,
@@ -70,7 +66,9 @@ export class SearchService {
     private readonly embeddings: EmbeddingService,
     private readonly rerank: RerankService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.documentFrequencies = new DocumentFrequencies(repository);
+  }
 
   /** search_knowledge: resolves the collection (1000005 when missing), then `searchIn`. */
   async search(input: SearchKnowledgeInput): Promise<SearchResult> {
@@ -146,9 +144,25 @@ export class SearchService {
     return this.repository.dense({ state, vector, k, efSearch: this.config.vectorIndex.efSearch, documentIds });
   }
 
-  private lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
-    const { terms, counts } = termCounts(query);
-    return this.repository.lexical({ collectionId: collection.id, terms, queryTf: counts, k, k1: this.config.bm25.k1, b: this.config.bm25.b, documentIds });
+  private async lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
+    const counts = queryTerms(query);
+    const terms = [...counts.keys()];
+    if (terms.length === 0) return [];
+    const stats = await this.documentFrequencies.stats(collection.id, terms);
+    const { k1, b } = this.config.bm25;
+    // Terms no point contains cannot score; dropping them keeps the posting scan to real lists.
+    const present = terms.filter((t) => (stats.df.get(t) ?? 0) > 0);
+    if (present.length === 0 || stats.docCount <= 0) return [];
+    return this.repository.lexical({
+      collectionId: collection.id,
+      terms: present,
+      weights: present.map((t) => (counts.get(t) as number) * idf(stats.docCount, stats.df.get(t) as number) * (k1 + 1)),
+      k,
+      k1,
+      b,
+      avgdl: Math.max(1, stats.totalLength / stats.docCount),
+      documentIds,
+    });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { toSql } from 'pgvector';
-import { DB, Db, Queryable } from '@fjord/database';
+import { DB, Db } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
 import { coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
@@ -109,13 +109,23 @@ export interface DenseQuery {
 
 export interface LexicalQuery {
   collectionId: number;
-  /** Distinct query terms and how often each occurs in the query. */
+  /** Distinct query terms and each one's weight: query tf x idf x (k1 + 1). */
   terms: string[];
-  queryTf: number[];
+  weights: number[];
   k: number;
   k1: number;
   b: number;
+  avgdl: number;
   documentIds?: number[];
+}
+
+export interface LexicalStats {
+  docCount: number;
+  totalLength: number;
+  /** lexical_stats.version: changes with every committed write to the collection's points. */
+  version: number;
+  /** Document frequency of each requested term (0 when absent). */
+  df: Map<string, number>;
 }
 
 /** Soft-deleted documents (process_status 5) are never returned. */
@@ -193,57 +203,51 @@ export class SearchRepository {
   }
 
   /**
-   * BM25 top-k from the posting lists of the query's terms (migrations/20261122080000_lexical_index.sql):
-   * idf = ln(1 + (N - df + 0.5) / (df + 0.5)) with df counted from the same postings, N and the
-   * average length from lexical_stats, tf saturation k1 and length normalisation b. A term repeated
-   * in the query counts once per repeat.
+   * BM25 top-k from the posting lists of the query's terms (migrations/20261122080000_lexical_index.sql)
+   * in one pass: each posting contributes `weight * tf / (tf + k1 * (1 - b + b * len / avgdl))`, where
+   * the caller's weight per term is `query tf * idf * (k1 + 1)` (see bm25.ts). With a filter, the
+   * scored points are joined to their documents before the limit (exact, never post-filtered short).
    */
-  async lexical(query: LexicalQuery, q: Queryable = this.db): Promise<Candidate[]> {
+  async lexical(query: LexicalQuery): Promise<Candidate[]> {
     if (query.terms.length === 0) return [];
-    const filtered = query.documentIds !== undefined;
+    const params: unknown[] = [query.collectionId, query.terms, query.weights, query.k1, query.b, query.avgdl];
     const scored = `
-      WITH q AS (SELECT t.term, t.qtf FROM unnest($2::text[], $3::int[]) AS t(term, qtf)),
-      postings AS (
-        SELECT pt.term, pt.point_id, pt.tf, pt.doc_len FROM point_terms pt JOIN q ON q.term = pt.term WHERE pt.collection_id = $1
-      ),
-      df AS (SELECT po.term, count(*)::float8 AS df FROM postings po GROUP BY po.term),
-      stats AS (
-        SELECT greatest(s.doc_count, 1)::float8 AS n, greatest(s.total_length::float8 / greatest(s.doc_count, 1), 1) AS avgdl
-          FROM lexical_stats s WHERE s.collection_id = $1
-      )
-      SELECT po.point_id AS id,
-             sum(q.qtf * ln(1 + (stats.n - df.df + 0.5) / (df.df + 0.5))
-                 * po.tf * ($4::float8 + 1) / (po.tf + $4::float8 * (1 - $5::float8 + $5::float8 * po.doc_len / stats.avgdl))) AS score
-        FROM postings po JOIN q ON q.term = po.term JOIN df ON df.term = po.term CROSS JOIN stats
-       GROUP BY po.point_id`;
-    const params: unknown[] = [query.collectionId, query.terms, query.queryTf, query.k1, query.b];
+      SELECT pt.point_id AS id,
+             sum(w.weight * pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8))) AS score
+        FROM unnest($2::text[], $3::float8[]) AS w(term, weight)
+        JOIN point_terms pt ON pt.collection_id = $1 AND pt.term = w.term
+       GROUP BY pt.point_id`;
     let sql: string;
-    if (filtered) {
+    if (query.documentIds !== undefined) {
       params.push(query.documentIds);
-      sql = `SELECT s.id, s.score FROM (${scored}) s JOIN points p ON p.id = s.id WHERE p.document_id = ANY($6::bigint[]) ORDER BY s.score DESC, s.id LIMIT ${int(query.k)}`;
+      sql = `SELECT s.id, s.score FROM (${scored}) s JOIN points p ON p.id = s.id WHERE p.document_id = ANY($7::bigint[]) ORDER BY s.score DESC, s.id LIMIT ${int(query.k)}`;
     } else {
       sql = `${scored} ORDER BY score DESC, id LIMIT ${int(query.k)}`;
     }
-    const { rows } = await q.query<{ id: number; score: number }>(sql, params);
+    const { rows } = await this.db.query<{ id: number; score: number }>(sql, params);
     return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
   }
 
-  /** The collection's BM25 statistics: N, total length, and df of the given terms. */
-  async lexicalStats(collectionId: number, terms: string[]): Promise<{ docCount: number; totalLength: number; df: Map<string, number> }> {
-    const [stats, df] = await Promise.all([
-      this.db.query<{ doc_count: number; total_length: number }>(
-        'SELECT s.doc_count, s.total_length FROM lexical_stats s WHERE s.collection_id = $1',
-        [collectionId],
-      ),
-      this.db.query<{ term: string; df: number }>(
-        'SELECT pt.term, count(*)::int AS df FROM point_terms pt WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) GROUP BY pt.term',
-        [collectionId, terms],
-      ),
-    ]);
+  /**
+   * The collection's BM25 statistics and the document frequencies of `terms`, read in one statement
+   * (one snapshot), so the df values belong to the returned version.
+   */
+  async lexicalStats(collectionId: number, terms: string[]): Promise<LexicalStats> {
+    const { rows } = await this.db.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null }>(
+      `SELECT s.doc_count, s.total_length, s.version,
+              (SELECT json_object_agg(x.term, x.df)
+                 FROM (SELECT pt.term, count(*)::int AS df FROM point_terms pt
+                        WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) GROUP BY pt.term) x) AS df
+         FROM lexical_stats s WHERE s.collection_id = $1`,
+      [collectionId, terms],
+    );
+    const row = rows[0];
+    if (!row) return { docCount: 0, totalLength: 0, version: -1, df: new Map() };
     return {
-      docCount: Number(stats.rows[0]?.doc_count ?? 0),
-      totalLength: Number(stats.rows[0]?.total_length ?? 0),
-      df: new Map(df.rows.map((r) => [r.term, r.df])),
+      docCount: Number(row.doc_count),
+      totalLength: Number(row.total_length),
+      version: Number(row.version),
+      df: new Map(terms.map((t) => [t, row.df?.[t] ?? 0])),
     };
   }
 

@@ -1,0 +1,308 @@
+/**
+ * `npm run bench:search` (needs DATABASE_URL: Postgres with pgvector 0.8).
+ *
+ * 1. A fresh database; a synthetic corpus of 100k chunks (1,000 documents x 100 chunks of 80 words,
+ *    shaped like English prose: ~40% function words (the analyser's stopwords), ~35% words of the
+ *    document's own topic, ~25% words from a Zipf-distributed 30k vocabulary), embedded by the
+ *    local embedder, written through the
+ *    write path the ingestion pipeline uses (document rows, PointRepository.insertMany in one
+ *    transaction per document, so the BM25 triggers and statistics run as in production), then the
+ *    collection's HNSW index built by VectorIndexService.
+ * 2. EXPLAIN of the dense query: the HNSW index must be used.
+ * 3. HNSW recall@10 against an exact scan, over the benchmark queries.
+ * 4. autocannon: concurrent collection/search_knowledge (hybrid, limit 10) over HTTP: p50/p99, req/s.
+ * 5. The same queries through LangChain PGVectorStore.similaritySearch (same vectors, its own table
+ *    with an HNSW index of the same m/ef_construction), sequentially, against fjord's sequential
+ *    HTTP latency: the ratio.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { Embeddings } from '@langchain/core/embeddings';
+import { Document } from '@langchain/core/documents';
+import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
+import { loadConfig } from '@fjord/config';
+import { DB, Db } from '@fjord/database';
+import { LocalHashEmbedder } from '@fjord/embeddings';
+import { CollectionService } from '@fjord/knowledge/collections/collection.service';
+import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
+import { NewPoint, PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
+import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
+import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
+import { SearchRepository } from '@fjord/search/retrieval/search.repository';
+import { ENGLISH_STOPWORDS, analyze, countTokens } from '@fjord/text';
+import { createApiApp } from '../apps/api/src/create-api-app';
+
+const DOCS = Number(process.env.BENCH_DOCS ?? 1000);
+const CHUNKS_PER_DOC = 100;
+const WORDS_PER_CHUNK = 80;
+const VOCABULARY = 30_000;
+const TOPIC_WORDS = 300;
+const QUERIES = 200;
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 20);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+
+/** mulberry32: a small deterministic PRNG, so every run searches the same corpus. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'su', 'ta', 'ri', 'po', 'va', 'de', 'gu', 'fe', 'zo', 'hi', 'bra', 'tel', 'mon', 'sar', 'vin', 'dor'];
+
+function vocabulary(random: () => number): string[] {
+  const words = new Set<string>();
+  while (words.size < VOCABULARY) {
+    const n = 2 + Math.floor(random() * 3);
+    let w = '';
+    for (let i = 0; i < n; i++) w += SYLLABLES[Math.floor(random() * SYLLABLES.length)];
+    words.add(w);
+  }
+  return [...words];
+}
+
+/**
+ * Zipf-Mandelbrot sampler over ranks 0..n-1, p(r) ~ 1 / (r + 1 + shift), by inverse CDF. With
+ * shift 0 it is plain Zipf(1) (function words); a shift flattens the head as content words are
+ * once function words are removed (the commonest content word is in a few % of chunks, not all).
+ */
+function zipf(n: number, random: () => number, shift = 0): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += 1 / (i + 1 + shift);
+    cdf[i] = sum;
+  }
+  return () => {
+    const x = random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+class LocalEmbeddings extends Embeddings {
+  constructor(private readonly embedder: LocalHashEmbedder) {
+    super({});
+  }
+  embedDocuments(texts: string[]): Promise<number[][]> {
+    return Promise.resolve(texts.map((t) => this.embedder.embedText(t)));
+  }
+  embedQuery(text: string): Promise<number[]> {
+    return Promise.resolve(this.embedder.embedText(text));
+  }
+}
+
+async function main(): Promise<void> {
+  const baseUrl = process.env.DATABASE_URL;
+  if (!baseUrl) throw new Error('bench:search needs DATABASE_URL (PostgreSQL with pgvector 0.8)');
+  const dbName = `fjord_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${dbName}`;
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'fjord-bench-'));
+  const adminKey = `bench-${randomBytes(16).toString('hex')}`;
+  const { REDIS_URL: _redis, ...env } = process.env;
+  const config = loadConfig({ ...env, DATABASE_URL: url.toString(), LOG_LEVEL: 'error', DATA_DIR: dataDir, ADMIN_API_KEY: adminKey, PORT: '0', HOST: '127.0.0.1', DATABASE_POOL_SIZE: '20' });
+  const app = await createApiApp(config);
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  const db = app.get<Db>(DB);
+  const lines: string[] = [];
+  const report = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+
+  try {
+    const random = prng(42);
+    const words = vocabulary(random);
+    const nextWord = zipf(VOCABULARY, random, 50);
+    const stopwords = [...ENGLISH_STOPWORDS];
+    const nextStopword = zipf(stopwords.length, random);
+    const token = (topic: string[]) => {
+      const x = random();
+      if (x < 0.4) return stopwords[nextStopword()];
+      if (x < 0.75) return topic[Math.floor(random() * topic.length)];
+      return words[nextWord()];
+    };
+    const embedder = new LocalHashEmbedder(config.embedding.localDimension);
+    const collection = await app.get(CollectionService).create({
+      name: 'bench',
+      project: 'default',
+      description: '',
+      data_type: 'unstructured_data',
+      preprocessing: { chunking_strategy: 'custom_balance', chunk_length: 500, merge_small_chunks: true },
+      index: { index_type: 'hnsw_hybrid', index_config: { fields: [{ field_name: 'shard', field_type: 'int64' }] } },
+    });
+    const documents = app.get(DocumentRepository);
+    const points = app.get(PointRepository);
+
+    // 1. Load.
+    const loadStarted = Date.now();
+    const queryTexts: string[] = [];
+    const allTexts: string[] = [];
+    for (let d = 0; d < DOCS; d++) {
+      const docId = `doc-${d}`;
+      const doc = await documents.saveVersion(
+        { collectionId: collection.id, docId, docName: `${docId}.txt`, docType: 'txt', addType: 'text', url: null, meta: [{ field_name: 'shard', field_type: 'int64', field_value: d % 10 }], docHash: null },
+        undefined,
+      );
+      const newPoints: NewPoint[] = [];
+      const topic = Array.from({ length: TOPIC_WORDS }, () => words[nextWord()]);
+      for (let c = 0; c < CHUNKS_PER_DOC; c++) {
+        const content = Array.from({ length: WORDS_PER_CHUNK }, () => token(topic)).join(' ');
+        const title = `${docId}.txt`;
+        allTexts.push(content);
+        newPoints.push({
+          pointId: pointIdOf(docId, c),
+          chunkId: c,
+          chunkTitle: title,
+          chunkType: 'text',
+          content,
+          tokenCount: countTokens(content),
+          embedding: embedder.embedText(`${title}\n${content}`),
+          lexicalTerms: analyze(`${title}\n${content}`),
+        });
+      }
+      await db.transaction(async (tx) => {
+        await points.insertMany(tx, collection.id, doc.id, newPoints);
+        await documents.markDone(tx, doc.id, { pointNum: newPoints.length, totalTokens: 0, progress: { stage: 'done', chunks_done: newPoints.length, chunks_total: newPoints.length } });
+      });
+      if ((d + 1) % 100 === 0) console.log(`  loaded ${(d + 1) * CHUNKS_PER_DOC} chunks (${((Date.now() - loadStarted) / 1000).toFixed(0)} s)`);
+    }
+    // Queries: a run of 5-8 words from a random chunk (stopwords included, as people type them).
+    for (let q = 0; q < QUERIES; q++) {
+      const source = allTexts[Math.floor(random() * allTexts.length)].split(' ');
+      const n = 5 + Math.floor(random() * 4);
+      const start = Math.floor(random() * (source.length - n));
+      queryTexts.push(source.slice(start, start + n).join(' '));
+    }
+    const loadSeconds = (Date.now() - loadStarted) / 1000;
+    const indexStarted = Date.now();
+    await app.get(VectorIndexService).rebuildIfNeeded(collection.id, true);
+    const indexSeconds = (Date.now() - indexStarted) / 1000;
+    await db.query('VACUUM ANALYZE points');
+    await db.query('VACUUM ANALYZE point_terms');
+    await db.query('VACUUM ANALYZE documents');
+    const total = DOCS * CHUNKS_PER_DOC;
+    report(`corpus: ${total} chunks in ${DOCS} documents, ${embedder.dimension}-d local embeddings; loaded in ${loadSeconds.toFixed(0)} s (${Math.round(total / loadSeconds)} chunks/s with BM25 postings), HNSW built in ${indexSeconds.toFixed(0)} s`);
+
+    // 2. EXPLAIN.
+    const state = await app.get(VectorIndexRepository).state(collection.id);
+    if (!state) throw new Error('no vector index state');
+    const search = app.get(SearchRepository);
+    const plan = await search.explainDense({ state, vector: embedder.embedText(queryTexts[0]), k: 50, efSearch: config.vectorIndex.efSearch });
+    const usesHnsw = state.indexName !== null && plan.includes(state.indexName);
+    report(`dense plan uses HNSW index ${state.indexName}: ${usesHnsw ? 'yes' : 'NO'}`);
+    if (!usesHnsw) console.log(plan);
+
+    // 3. Recall@10 of the HNSW path (as search uses it: k = 50 candidates, ef_search from config) vs exact.
+    let recall = 0;
+    for (const text of queryTexts) {
+      const vector = embedder.embedText(text);
+      const approx = (await search.dense({ state, vector, k: 50, efSearch: config.vectorIndex.efSearch })).slice(0, 10).map((c) => c.id);
+      const exact = await search.exactDense(collection.id, state.dimension, vector, 10);
+      recall += approx.filter((id) => exact.includes(id)).length / exact.length;
+    }
+    report(`HNSW recall@10 vs exact scan: ${(recall / queryTexts.length).toFixed(4)} (ef_search ${config.vectorIndex.efSearch}, ${queryTexts.length} queries)`);
+
+    // 4. autocannon over HTTP.
+    const body = (i: number) => JSON.stringify({ resource_id: collection.resourceId, query: queryTexts[i % queryTexts.length], limit: 10 });
+    const path = '/api/knowledge/collection/search_knowledge';
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
+    // Warm-up: every query once, sequentially, which is also fjord's sequential latency for the ratio.
+    const sequential: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < queryTexts.length; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers, body: body(i) });
+        const json = (await res.json()) as { code: number; data: { count: number } };
+        if (json.code !== 0 || json.data.count === 0) throw new Error(`search failed: ${JSON.stringify(json)}`);
+        if (round === 1) sequential.push(performance.now() - t0);
+      }
+    }
+    sequential.sort((a, b) => a - b);
+    let counter = 0;
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      requests: [{ method: 'POST', path, headers, setupRequest: (req) => ({ ...req, body: body(counter++) }) }],
+    });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`autocannon: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    report(
+      `search_knowledge over HTTP (hybrid, limit 10), ${CONNECTIONS} connections for ${DURATION_S} s: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s (${result.requests.total} requests)`,
+    );
+    report(`search_knowledge sequential (1 connection): p50 ${percentile(sequential, 50).toFixed(2)} ms, p99 ${percentile(sequential, 99).toFixed(2)} ms`);
+
+    // 5. LangChain PGVectorStore over the same vectors.
+    const store = await PGVectorStore.initialize(new LocalEmbeddings(embedder), {
+      postgresConnectionOptions: { connectionString: url.toString() },
+      tableName: 'langchain_bench',
+      distanceStrategy: 'cosine',
+    });
+    const lcStarted = Date.now();
+    for (let i = 0; i < allTexts.length; i += 1000) {
+      const slice = allTexts.slice(i, i + 1000);
+      await store.addVectors(
+        slice.map((t) => embedder.embedText(t)),
+        slice.map((t) => new Document({ pageContent: t, metadata: {} })),
+      );
+    }
+    await store.createHnswIndex({ dimensions: embedder.dimension, m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction });
+    await db.query('VACUUM ANALYZE langchain_bench');
+    console.log(`  LangChain table loaded and indexed in ${((Date.now() - lcStarted) / 1000).toFixed(0)} s`);
+    for (const q of queryTexts) await store.similaritySearch(q, 10); // warm-up
+    const lc: number[] = [];
+    for (const q of queryTexts) {
+      const t0 = performance.now();
+      await store.similaritySearch(q, 10);
+      lc.push(performance.now() - t0);
+    }
+    lc.sort((a, b) => a - b);
+    await store.end();
+    const ratio = percentile(sequential, 50) / percentile(lc, 50);
+    report(
+      `LangChain PGVectorStore.similaritySearch (dense only, in-process, HNSW): p50 ${percentile(lc, 50).toFixed(2)} ms, p99 ${percentile(lc, 99).toFixed(2)} ms; fjord hybrid over HTTP / LangChain dense = ${ratio.toFixed(2)}x at p50`,
+    );
+    console.log('\nsummary');
+    for (const line of lines) console.log(`  ${line}`);
+  } finally {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP_DB) {
+      const cleanup = new Client({ connectionString: baseUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await cleanup.end();
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
