@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, Db } from '@fjord/database';
 import type { ContextMode, TruncationStrategy } from './context.schema';
-import type { TurnTokens } from './truncation';
 
 export type StoredMessage = {
   role: 'system' | 'user' | 'assistant';
@@ -95,32 +94,46 @@ export class ContextRepository {
   }
 
   /**
-   * Appends one turn's messages as a new turn number, then deletes history turns before the one
-   * `firstTurnToKeep` picks from the per-turn totals. The context row is locked (UPDATE) for the
-   * whole transaction, so concurrent turns on one context are stored one after the other, none lost.
-   * Returns false when the context disappeared meanwhile (expired and swept).
+   * Appends one turn's messages under the next turn number, in one statement: the UPDATE locks the
+   * context row while the turn number is taken and the rows inserted, so concurrent turns on one
+   * context are numbered and stored one after the other, none lost. Returns the turn number, or
+   * undefined when the context disappeared meanwhile (expired and swept).
    */
-  async appendTurn(id: string, messages: StoredMessage[], firstTurnToKeep: (turns: TurnTokens[]) => number): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const locked = await tx.query<{ turns: number }>('UPDATE contexts SET turns = turns + 1 WHERE id = $1 RETURNING turns', [id]);
-      if (locked.rows.length === 0) return false;
-      const turn = locked.rows[0].turns;
-      await tx.query(
-        `INSERT INTO context_messages (context_id, turn, position, role, content, tokens)
-         SELECT $1, $2, m.ord - 1, m.role, m.content, m.tokens
-         FROM unnest($3::text[], $4::text[], $5::int[]) WITH ORDINALITY AS m(role, content, tokens, ord)`,
-        [id, turn, messages.map((m) => m.role), messages.map((m) => m.content), messages.map((m) => m.tokens)],
-      );
-      const totals = await tx.query<{ turn: number; tokens: number }>(
-        'SELECT turn, sum(tokens)::int AS tokens FROM context_messages WHERE context_id = $1 GROUP BY turn ORDER BY turn',
-        [id],
-      );
-      const keepFrom = firstTurnToKeep(totals.rows);
-      if (totals.rows.length > 0 && keepFrom > totals.rows[0].turn) {
-        await tx.query('DELETE FROM context_messages WHERE context_id = $1 AND turn < $2', [id, keepFrom]);
-      }
-      return true;
-    });
+  async appendTurn(id: string, messages: StoredMessage[]): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ turn: number }>(
+      `WITH next AS (
+         UPDATE contexts SET turns = turns + 1 WHERE id = $1 RETURNING turns
+       ), inserted AS (
+         INSERT INTO context_messages (context_id, turn, position, role, content, tokens)
+         SELECT $1, next.turns, m.ord - 1, m.role, m.content, m.tokens
+         FROM next, unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS m(role, content, tokens, ord)
+         RETURNING 1
+       )
+       SELECT turns AS turn FROM next`,
+      [id, messages.map((m) => m.role), messages.map((m) => m.content), messages.map((m) => m.tokens)],
+    );
+    return rows[0]?.turn;
+  }
+
+  /** Deletes history turns before `turn` (rolling truncation decided at call time). */
+  async deleteTurnsBefore(id: string, turn: number): Promise<void> {
+    await this.db.query('DELETE FROM context_messages WHERE context_id = $1 AND turn < $2', [id, turn]);
+  }
+
+  /**
+   * last_history_tokens: keeps the newest whole turns totalling at most `budget` tokens and deletes
+   * the older ones (the rule of `firstTurnWithinBudget`, applied to what is stored now, so turns
+   * appended concurrently are counted too).
+   */
+  async keepNewestTurnsWithin(id: string, budget: number): Promise<void> {
+    await this.db.query(
+      `DELETE FROM context_messages
+       WHERE context_id = $1
+         AND turn < (SELECT COALESCE(min(turn) FILTER (WHERE newer_tokens <= $2), max(turn) + 1)
+                     FROM (SELECT turn, sum(sum(tokens)) OVER (ORDER BY turn DESC) AS newer_tokens
+                           FROM context_messages WHERE context_id = $1 GROUP BY turn) AS totals)`,
+      [id, budget],
+    );
   }
 
   /** Deletes up to `limit` expired contexts (their history cascades). Idempotent; safe from any number of processes. */

@@ -22,7 +22,7 @@ import {
   TruncationStrategy,
 } from './context.schema';
 import { ContextRepository, ContextRow, HistoryMessage, StoredMessage } from './context.repository';
-import { CallPlan, TurnTokens, firstTurnToKeepAfterAppend, modelWindowTokens, planCall } from './truncation';
+import { CallPlan, TurnTokens, modelWindowTokens, planCall } from './truncation';
 
 export interface CreatedContext {
   id: string;
@@ -69,7 +69,7 @@ export interface ContextStream {
 
 /** Everything decided before the model is called. */
 interface PreparedCall {
-  context: ContextRow;
+  context: ContextRow & { history: HistoryMessage[] };
   meta: CompletionMeta;
   request: ChatRequest;
   plan: CallPlan;
@@ -221,10 +221,24 @@ export class ContextService {
     };
   }
 
+  /**
+   * Session mode: stores the turn, then truncates. The truncation statement runs only when this
+   * context's history may be over its budget (estimated from the history read for this call plus
+   * this turn); it recomputes from what is stored, so concurrent turns are accounted for.
+   */
   private async storeTurn(call: PreparedCall, reply: string): Promise<void> {
-    if (call.context.mode !== 'session') return;
+    const { context, plan } = call;
+    if (context.mode !== 'session') return;
     const turn = [...call.newMessages, { role: 'assistant' as const, content: reply, tokens: countMessageTokens({ content: reply }) }];
-    await this.contexts.appendTurn(call.context.id, turn, (turns) => firstTurnToKeepAfterAppend(call.context.truncation, turns, call.plan));
+    const stored = await this.contexts.appendTurn(context.id, turn);
+    if (stored === undefined) return;
+    const strategy = context.truncation;
+    if (strategy?.type === 'last_history_tokens') {
+      const estimate = [...context.history, ...turn].reduce((sum, m) => sum + m.tokens, 0);
+      if (estimate > strategy.last_history_tokens) await this.contexts.keepNewestTurnsWithin(context.id, strategy.last_history_tokens);
+    } else if (context.history.length > 0 && plan.keepFromTurn > context.history[0].turn) {
+      await this.contexts.deleteTurnsBefore(context.id, plan.keepFromTurn);
+    }
   }
 
   /** Upstream numbers when reported; cached = what the cache supplied, or the upstream's own figure when larger. */

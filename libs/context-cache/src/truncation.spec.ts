@@ -1,5 +1,5 @@
 import { REPLY_PRIMER_TOKENS } from '@fjord/llm';
-import { firstTurnToKeepAfterAppend, firstTurnWithinBudget, modelWindowTokens, planCall } from './truncation';
+import { firstTurnWithinBudget, modelWindowTokens, planCall } from './truncation';
 
 const turns = (...tokens: number[]) => tokens.map((t, i) => ({ turn: i + 1, tokens: t }));
 
@@ -60,13 +60,5 @@ describe('planCall', () => {
     expect(planCall({ ...base, strategy, history: turns(500) })).toEqual({ keepFromTurn: 1, maxTokens: room, windowFull: false });
     expect(planCall({ ...base, strategy, history: turns(500), maxTokens: 10 }).maxTokens).toBe(10);
     expect(planCall({ ...base, strategy, history: turns(500, 400) }).windowFull).toBe(true);
-  });
-});
-
-describe('firstTurnToKeepAfterAppend', () => {
-  it('applies last_history_tokens to the stored turns, and the call plan for rolling', () => {
-    const plan = { keepFromTurn: 2, windowFull: false };
-    expect(firstTurnToKeepAfterAppend({ type: 'last_history_tokens', last_history_tokens: 25 }, turns(10, 10, 10), plan)).toBe(2);
-    expect(firstTurnToKeepAfterAppend({ type: 'rolling_tokens', rolling_tokens: true }, turns(10, 10, 10), plan)).toBe(2);
   });
 });

@@ -71,9 +71,3 @@ export function planCall(input: CallPlanInput): CallPlan {
   const budget = Math.max(0, target - prefixTokens - newTokens - REPLY_PRIMER_TOKENS);
   return { keepFromTurn: firstTurnWithinBudget(history, budget), maxTokens, windowFull: false };
 }
-
-/** After a turn is stored: the first turn to keep (last_history_tokens), or the call plan's cut (rolling). */
-export function firstTurnToKeepAfterAppend(strategy: TruncationStrategy | null, turns: readonly TurnTokens[], plan: CallPlan): number {
-  if (strategy?.type === 'last_history_tokens') return firstTurnWithinBudget(turns, strategy.last_history_tokens);
-  return plan.keepFromTurn;
-}

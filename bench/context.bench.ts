@@ -1,0 +1,173 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '@fjord/config';
+import { countMessagesTokens } from '@fjord/llm';
+import { createApiApp } from '../apps/api/src/create-api-app';
+import { FakeOpenAiServer, fakePromptTokens } from '../test/support/fake-openai-server';
+import { createTestDatabase } from '../test/support/test-database';
+
+/**
+ * `npm run bench:context`: the latency fjord's context API adds in front of an upstream that answers
+ * instantly (the fake OpenAI server), and the prompt tokens a 20-turn session sends upstream versus
+ * what the client sent. Postgres when DATABASE_URL is set (a fresh database), else embedded PGlite.
+ * BENCH_ITERATIONS (default 400) sets the samples per measurement.
+ */
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 400);
+const WARMUP = 50;
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+const MODEL = 'Doubao-1.5-pro-32k';
+const SYSTEM = {
+  role: 'system' as const,
+  content:
+    'You are the fjord travel assistant. Answer from the guide below and cite it.\n' +
+    Array.from({ length: 40 }, (_, i) => `[${i + 1}] Fjord ${i + 1} is ${10 + i} km long, ${200 + 7 * i} m deep, and best visited between May and September; ferries run hourly from the main harbour.`).join('\n'),
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const summary = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+
+async function postJson(url: string, body: unknown, key?: string): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Milliseconds until the first content chunk arrives; the rest of the stream is drained. */
+async function timeToFirstToken(url: string, body: unknown, key?: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok || !response.body) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  const decoder = new TextDecoder();
+  let first: number | undefined;
+  let text = '';
+  for await (const chunk of response.body) {
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (first === undefined && /"content":"[^"]/.test(text)) first = performance.now() - started;
+  }
+  if (first === undefined || !text.includes('[DONE]')) throw new Error(`${url}: stream without content or [DONE]`);
+  return first;
+}
+
+async function measure(label: string, direct: () => Promise<number>, viaFjord: () => Promise<number>) {
+  for (let i = 0; i < WARMUP; i++) {
+    await direct();
+    await viaFjord();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  // Interleaved, so drift (GC, CPU frequency) hits both sides alike.
+  for (let i = 0; i < ITERATIONS; i++) {
+    a.push(await direct());
+    b.push(await viaFjord());
+  }
+  const d = summary(a);
+  const f = summary(b);
+  return { label, direct: d, fjord: f, added: { p50: f.p50 - d.p50, p99: f.p99 - d.p99 } };
+}
+
+const timed = async (fn: () => Promise<unknown>) => {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+};
+
+async function main(): Promise<void> {
+  const fake = await FakeOpenAiServer.start({ wordsPerChunk: 4 });
+  const database = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'fjord-bench-'));
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    ADMIN_API_KEY: ADMIN_KEY,
+    LLM_BASE_URL: fake.baseUrl,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  });
+  const app = await createApiApp(config);
+  await app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const backend = database ? 'PostgreSQL' : 'PGlite (embedded)';
+  try {
+    const upstream = `${fake.baseUrl}/chat/completions`;
+    const create = (body: Record<string, unknown>) => postJson(`${base}/api/v3/context/create`, { model: MODEL, messages: [SYSTEM], ...body }, ADMIN_KEY);
+    const ask = { role: 'user' as const, content: 'Which fjord is deepest, and when should I go?' };
+
+    const prefix = await create({ mode: 'common_prefix' });
+    const session = await create({ mode: 'session' });
+    const directBody = { model: MODEL, messages: [SYSTEM, ask] };
+    fake.reset({ wordsPerChunk: 4 }); // from here on, only fjord's calls are recorded
+    const results = [
+      await measure(
+        'non-streaming, common_prefix',
+        () => timed(() => postJson(upstream, directBody)),
+        () => timed(() => postJson(`${base}/api/v3/context/chat/completions`, { context_id: prefix.id, model: MODEL, messages: [ask] }, ADMIN_KEY)),
+      ),
+      await measure(
+        'non-streaming, session (history grows to 4096 tokens)',
+        // Direct gets the same prompt fjord sent upstream last (prefix + history + turn).
+        () => timed(() => postJson(upstream, fake.chatRequests().at(-1) ?? directBody)),
+        () => timed(() => postJson(`${base}/api/v3/context/chat/completions`, { context_id: session.id, model: MODEL, messages: [ask] }, ADMIN_KEY)),
+      ),
+      await measure(
+        'streaming, time to first token, common_prefix',
+        () => timeToFirstToken(upstream, { ...directBody, stream: true }),
+        () => timeToFirstToken(`${base}/api/v3/context/chat/completions`, { context_id: prefix.id, model: MODEL, messages: [ask], stream: true }, ADMIN_KEY),
+      ),
+    ];
+
+    // A 20-turn session: what the client sends vs what fjord sends upstream.
+    fake.reset({ wordsPerChunk: 4 });
+    const conversation = await create({ mode: 'session', truncation_strategy: { type: 'last_history_tokens', last_history_tokens: 100_000 } });
+    let clientTokens = countMessagesTokens([SYSTEM]); // sent once, at create
+    let cachedTokens = 0;
+    let reportedPrompt = 0;
+    for (let turn = 1; turn <= 20; turn++) {
+      const messages = [{ role: 'user' as const, content: `Turn ${turn}: tell me about fjord ${turn} and how deep it is.` }];
+      clientTokens += countMessagesTokens(messages);
+      const reply = await postJson(`${base}/api/v3/context/chat/completions`, { context_id: conversation.id, model: MODEL, messages }, ADMIN_KEY);
+      cachedTokens += reply.usage.prompt_tokens_details.cached_tokens;
+      reportedPrompt += reply.usage.prompt_tokens;
+    }
+    const upstreamTokens = fake.chatRequests().reduce((sum, body) => sum + fakePromptTokens(body), 0);
+
+    const ms = (v: number) => v.toFixed(2).padStart(8);
+    console.log(`\nfjord context API benchmark — ${backend}, fake upstream answering instantly, ${ITERATIONS} sequential calls per row (after ${WARMUP} warm-up)\n`);
+    console.log(`${'measurement'.padEnd(54)}${'direct p50'.padStart(11)}${'direct p99'.padStart(11)}${'fjord p50'.padStart(11)}${'fjord p99'.padStart(11)}${'added p50'.padStart(11)}${'added p99'.padStart(11)}`);
+    for (const r of results) {
+      console.log(`${r.label.padEnd(54)}${ms(r.direct.p50)} ms${ms(r.direct.p99)} ms${ms(r.fjord.p50)} ms${ms(r.fjord.p99)} ms${ms(r.added.p50)} ms${ms(r.added.p99)} ms`);
+    }
+    console.log(`\n20-turn session (system prompt ${countMessagesTokens([SYSTEM])} tokens, o200k_base):`);
+    console.log(`  tokens the client sent (create + 20 new turns)     ${String(clientTokens).padStart(8)}`);
+    console.log(`  prompt tokens fjord sent upstream (20 calls)        ${String(upstreamTokens).padStart(8)}   (usage.prompt_tokens summed: ${reportedPrompt})`);
+    console.log(`  of which served from the context cache              ${String(cachedTokens).padStart(8)}   (${((100 * cachedTokens) / reportedPrompt).toFixed(1)}% of prompt tokens)`);
+    console.log(`  upstream prompt tokens per client token             ${(upstreamTokens / clientTokens).toFixed(1).padStart(8)}x\n`);
+  } finally {
+    await app.close();
+    await fake.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
