@@ -1,1 +1,7 @@
 export * from './knowledge-chat.types';
+export * from './citation-filter';
+export * from './retrieval-query';
+export * from './knowledge-prompt';
+export * from './knowledge-retriever';
+export * from './knowledge-chat.service';
+export * from './chat.module';

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '@fjord/common';
+import { SearchHit, SearchService, searchKnowledgeSchema } from '@fjord/search';
+import { countTokens } from '@fjord/text';
+import type { KnowledgeReference, RetrievalSpec, SearchUsage } from './knowledge-chat.types';
+
+/** Passages given to the model when the request names no limit. */
+export const DEFAULT_PASSAGE_LIMIT = 5;
+/** Collections one chat may search. */
+export const MAX_COLLECTIONS = 10;
+/** Passages stop being added once their text reaches this many tokens (at least one is always kept). */
+export const MAX_PASSAGE_TOKENS = 12_000;
+
+export interface Passage {
+  reference: KnowledgeReference;
+  hit: SearchHit;
+}
+
+export interface Retrieved {
+  passages: Passage[];
+  usage: SearchUsage;
+  /** Names of the collections searched, in request order. */
+  collectionNames: string[];
+}
+
+interface Ranked {
+  hit: SearchHit;
+  collection: number;
+}
+
+function toReference(hit: SearchHit): Omit<KnowledgeReference, 'collectionName' | 'project'> {
+  return {
+    pointId: hit.point.pointId,
+    docId: hit.document.docId,
+    docName: hit.document.docName,
+    docType: hit.document.docType,
+    chunkId: hit.point.chunkId,
+    chunkTitle: hit.point.chunkTitle,
+    title: hit.document.docName,
+    content: hit.point.content,
+    ...(hit.document.url ? { url: hit.document.url } : {}),
+    score: hit.score,
+  };
+}
+
+/**
+ * Searches each collection of a RetrievalSpec (SearchService: hybrid retrieval, filters, rerank),
+ * merges the hits by score, keeps the best `limit` within the token budget, and returns them in a
+ * canonical order (collection as requested, then document, then chunk). The canonical order makes
+ * the prompt prefix depend only on which passages were found, not on their scores, so a follow-up
+ * that finds the same passages reuses the cached prefix; it also keeps neighbouring chunks adjacent.
+ */
+@Injectable()
+export class KnowledgeRetriever {
+  constructor(private readonly searches: SearchService) {}
+
+  async retrieve(spec: RetrievalSpec, query: string): Promise<Retrieved> {
+    if (spec.collections.length === 0) throw DomainError.invalid('retrieval needs at least one collection', 'collections');
+    if (spec.collections.length > MAX_COLLECTIONS) throw DomainError.invalid(`at most ${MAX_COLLECTIONS} collections can be searched at once`, 'collections');
+    const limit = spec.limit ?? DEFAULT_PASSAGE_LIMIT;
+    const inputs = spec.collections.map((ref, i) => {
+      const parsed = searchKnowledgeSchema.safeParse({
+        ...ref,
+        query,
+        limit,
+        ...(spec.denseWeight === undefined ? {} : { dense_weight: spec.denseWeight }),
+        ...(spec.queryParam === undefined ? {} : { query_param: spec.queryParam }),
+        ...(spec.postProcessing === undefined ? {} : { post_processing: spec.postProcessing }),
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const path = issue?.path.join('.') ?? '';
+        throw DomainError.invalid(`retrieval${spec.collections.length > 1 ? ` (collections.${i})` : ''}: ${path ? `${path}: ` : ''}${issue?.message ?? 'invalid'}`, path || undefined);
+      }
+      return parsed.data;
+    });
+    const results = await Promise.all(inputs.map((input) => this.searches.search(input)));
+
+    const ranked: Ranked[] = results.flatMap((r, collection) => r.hits.map((hit) => ({ hit, collection })));
+    ranked.sort((a, b) => b.hit.score - a.hit.score || a.collection - b.collection || a.hit.recallPosition - b.hit.recallPosition);
+    const seen = new Set<string>();
+    const chosen: Ranked[] = [];
+    let tokens = 0;
+    for (const r of ranked) {
+      if (chosen.length >= limit) break;
+      const key = `${results[r.collection].collection.id}:${r.hit.point.id}`;
+      if (seen.has(key)) continue;
+      const cost = countTokens(r.hit.point.content);
+      if (chosen.length > 0 && tokens + cost > MAX_PASSAGE_TOKENS) continue;
+      seen.add(key);
+      tokens += cost;
+      chosen.push(r);
+    }
+    chosen.sort((a, b) => a.collection - b.collection || a.hit.point.documentId - b.hit.point.documentId || a.hit.point.chunkId - b.hit.point.chunkId);
+
+    const promptTokens = results.reduce((sum, r) => sum + r.tokenUsage.embedding + r.tokenUsage.rerank, 0);
+    return {
+      passages: chosen.map((r) => {
+        const collection = results[r.collection].collection;
+        return { hit: r.hit, reference: { ...toReference(r.hit), collectionName: collection.name, project: collection.project } };
+      }),
+      usage: { searchCount: results.length, promptTokens, completionTokens: 0, totalTokens: promptTokens },
+      collectionNames: results.map((r) => r.collection.name),
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { isFollowUp, retrievalQuery } from './retrieval-query';
+
+const user = (content: string) => ({ role: 'user' as const, content });
+const assistant = (content: string) => ({ role: 'assistant' as const, content });
+
+describe('retrievalQuery', () => {
+  it('uses the last user message of a single-turn conversation as it is', () => {
+    expect(retrievalQuery([{ role: 'system', content: 'be brief' }, user('How deep is the Sognefjord?')])).toEqual({ query: 'How deep is the Sognefjord?', rewritten: false });
+  });
+
+  it('rewrites an English follow-up from the previous question', () => {
+    const messages = [user('How deep is the Sognefjord?'), assistant('1308 m [1]'), user('And how long is it?')];
+    expect(retrievalQuery(messages)).toEqual({ query: 'How deep is the Sognefjord? And how long is it?', rewritten: true });
+  });
+
+  it('rewrites a Chinese follow-up', () => {
+    const messages = [user('差旅费怎么报销？'), assistant('填写报销单 [1]'), user('需要多久呢？')];
+    expect(retrievalQuery(messages)).toEqual({ query: '差旅费怎么报销？ 需要多久呢？', rewritten: true });
+  });
+
+  it('leaves a self-contained new question alone', () => {
+    const messages = [user('How deep is the Sognefjord?'), assistant('1308 m'), user('Which Norwegian city has the largest harbour for cruise ships?')];
+    expect(retrievalQuery(messages).rewritten).toBe(false);
+  });
+});
+
+describe('isFollowUp', () => {
+  it.each([
+    ['what about Oslo', true],
+    ['Is it open in winter?', true],
+    ['它有多长', true],
+    ['Which Norwegian city has the largest harbour for cruise ships?', false],
+    ['公司差旅报销流程需要哪些审批材料和发票', false],
+  ])('%s -> %s', (text, expected) => expect(isFollowUp(text)).toBe(expected));
+});
