@@ -10,7 +10,8 @@ import { RerankService } from './rerank/rerank.service';
 import { DocumentFrequencies, idf, queryTerms } from './retrieval/bm25';
 import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
 import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
-import type { SearchKnowledgeInput } from './schemas/search.schema';
+import { SearchKnowledgeInput, SearchKnowledgeRequest, searchKnowledgeSchema } from './schemas/search.schema';
+import { DomainError } from '@fjord/common';
 
 /** What one result item knows about each signal (api.md: debug shows rank and score of each). */
 export interface HitSignals {
@@ -68,6 +69,21 @@ export class SearchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.documentFrequencies = new DocumentFrequencies(repository);
+  }
+
+  /**
+   * For callers outside HTTP (knowledge chat, bots): takes a search_knowledge body as a client would
+   * write it (defaults not yet applied), validates it exactly as the endpoint does (1000003 naming
+   * the field) and searches.
+   */
+  async searchRequest(body: SearchKnowledgeRequest): Promise<SearchResult> {
+    const parsed = searchKnowledgeSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const param = issue.path.join('.');
+      throw DomainError.invalid(`${param ? `${param}: ` : ''}${issue.message}`, param || undefined);
+    }
+    return this.search(parsed.data);
   }
 
   /** search_knowledge: resolves the collection (1000005 when missing), then `searchIn`. */

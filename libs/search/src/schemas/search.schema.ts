@@ -69,6 +69,8 @@ export const searchKnowledgeSchema = collectionRef
     }
   });
 export type SearchKnowledgeInput = z.infer<typeof searchKnowledgeSchema>;
+/** The body as a client writes it (optional fields may be left out). */
+export type SearchKnowledgeRequest = z.input<typeof searchKnowledgeSchema>;
 
 export const rerankSchema = z.object({
   datas: z

@@ -1,0 +1,43 @@
+import { DocumentFrequencies, idf, queryTerms } from './bm25';
+import type { LexicalStats } from './search.repository';
+
+describe('bm25 helpers', () => {
+  it('idf is Lucene-style and positive even for a term in every document', () => {
+    expect(idf(10, 1)).toBeCloseTo(Math.log(1 + 9.5 / 1.5), 12);
+    expect(idf(10, 10)).toBeGreaterThan(0);
+  });
+
+  it('counts repeated query terms after analysis', () => {
+    expect([...queryTerms('Glaciers and the glacier')]).toEqual([['glacier', 2]]);
+  });
+});
+
+describe('DocumentFrequencies', () => {
+  /** A stand-in for the repository: a versioned df table, recording which terms were counted. */
+  function store() {
+    const state = { version: 1, df: new Map([['a', 3], ['b', 5]]), asked: [] as string[][] };
+    const repository = {
+      lexicalStats: async (_collectionId: number, terms: string[]): Promise<LexicalStats> => {
+        state.asked.push(terms);
+        return { docCount: 10, totalLength: 100, version: state.version, df: new Map(terms.map((t) => [t, state.df.get(t) ?? 0])) };
+      },
+    };
+    return { state, cache: new DocumentFrequencies(repository) };
+  }
+
+  it('counts each term once per version', async () => {
+    const { state, cache } = store();
+    expect((await cache.stats(1, ['a', 'b'])).df).toEqual(new Map([['a', 3], ['b', 5]]));
+    expect((await cache.stats(1, ['a', 'c'])).df).toEqual(new Map([['a', 3], ['c', 0]]));
+    expect(state.asked).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('recounts everything when the collection changed', async () => {
+    const { state, cache } = store();
+    await cache.stats(1, ['a', 'b']);
+    state.version = 2;
+    state.df.set('a', 4);
+    expect((await cache.stats(1, ['a', 'b'])).df.get('a')).toBe(4);
+    expect(state.asked).toEqual([['a', 'b'], [], ['a', 'b']]);
+  });
+});

@@ -1,0 +1,117 @@
+import { LocalHashEmbedder } from '@fjord/embeddings';
+import { CollectionService } from '@fjord/knowledge/collections/collection.service';
+import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
+import { PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
+import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
+import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
+import { DB, Db } from '@fjord/database';
+import { SearchRepository } from '@fjord/search/retrieval/search.repository';
+import { analyze } from '@fjord/text';
+import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+
+const KB = '/api/knowledge';
+const CHUNKS = ['alpha introduction', 'bravo details', 'charlie method', 'delta zebra results', 'echo discussion', 'foxtrot summary'];
+
+describe.each(BACKENDS)('chunk diffusion, chunk_group and the dense index (%s)', (backend) => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack(backend);
+    await stack.post(`${KB}/collection/create`, { name: 'long' });
+    // Chunk 0 from the upload, chunks 1..5 appended as points: chunk_id is the document position.
+    for (const docId of ['a', 'b']) {
+      await stack.post(`${KB}/doc/add`, { collection_name: 'long', add_type: 'text', doc_id: docId, doc_name: `${docId}.txt`, content: `${docId} ${CHUNKS[0]}` });
+      expect((await waitForDocument(stack, { collection_name: 'long', doc_id: docId })).process_status).toBe(0);
+      for (const text of CHUNKS.slice(1)) {
+        const res = await stack.post(`${KB}/point/add`, { collection_name: 'long', doc_id: docId, content: `${docId} ${text}` });
+        expect(res.status).toBe(200);
+      }
+    }
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const search = (body: Record<string, unknown>) => stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'long', dense_weight: 0, ...body });
+
+  it('chunk_diffusion_count adds the neighbours of each hit right after it', async () => {
+    const none = await search({ query: 'zebra', limit: 2, debug: true });
+    expect(none.body.data.result_list.map((i: any) => i.point_id)).toEqual(['a-3', 'b-3']);
+    const one = await search({ query: 'zebra', limit: 2, debug: true, post_processing: { chunk_diffusion_count: 1 } });
+    const items = one.body.data.result_list;
+    expect(items.map((i: any) => i.point_id)).toEqual(['a-3', 'a-2', 'a-4', 'b-3', 'b-2', 'b-4']);
+    expect(one.body.data.count).toBe(6);
+    expect(items[1].debug).toEqual({ dense: null, lexical: null, fused: null, rerank: null, diffused_from: 'a-3' });
+    expect(items[1].recall_position).toBe(items[0].recall_position);
+    const two = await search({ query: 'zebra', limit: 1, post_processing: { chunk_diffusion_count: 2 } });
+    expect(two.body.data.result_list.map((i: any) => i.point_id)).toEqual(['a-3', 'a-1', 'a-2', 'a-4', 'a-5']);
+  });
+
+  it('does not repeat a chunk that is already a hit', async () => {
+    const res = await search({ query: 'charlie delta', limit: 2, post_processing: { chunk_diffusion_count: 1 } });
+    const ids = res.body.data.result_list.map((i: any) => i.point_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.slice(0, 1)).toEqual(['a-2']);
+  });
+
+  it('chunk_group orders documents by their best hit and chunks by position', async () => {
+    // "b zebra"/"b charlie" lets b win; a's hits follow, each document in chunk order.
+    const res = await search({ query: 'b zebra charlie', limit: 4, post_processing: { chunk_group: true } });
+    const ids = res.body.data.result_list.map((i: any) => i.point_id);
+    expect(ids[0].startsWith('b-')).toBe(true);
+    const b = ids.filter((id: string) => id.startsWith('b-'));
+    const a = ids.filter((id: string) => id.startsWith('a-'));
+    expect(ids).toEqual([...b, ...a]);
+    expect(b).toEqual([...b].sort());
+    expect(a).toEqual([...a].sort());
+    const ungrouped = await search({ query: 'b zebra charlie', limit: 4 });
+    expect(ungrouped.body.data.result_list.map((i: any) => i.point_id).sort()).toEqual([...ids].sort());
+  });
+
+  (backend === 'services' ? it : it.skip)('uses the HNSW index on Postgres and fills the limit under a selective filter (iterative scan)', async () => {
+    const collection = await stack.app.get(CollectionService).create({
+      name: 'dense',
+      project: 'default',
+      description: '',
+      data_type: 'unstructured_data',
+      preprocessing: { chunking_strategy: 'custom_balance', chunk_length: 500, merge_small_chunks: true },
+      index: { index_type: 'hnsw_hybrid', index_config: { fields: [] } },
+    });
+    const db = stack.app.get<Db>(DB);
+    const documents = stack.app.get(DocumentRepository);
+    const points = stack.app.get(PointRepository);
+    const embedder = new LocalHashEmbedder(384);
+    for (let d = 0; d < 40; d++) {
+      const doc = await documents.saveVersion({ collectionId: collection.id, docId: `d${d}`, docName: `d${d}`, docType: 'txt', addType: 'text', url: null, meta: [], docHash: null }, undefined);
+      await db.transaction(async (tx) => {
+        await points.insertMany(
+          tx,
+          collection.id,
+          doc.id,
+          Array.from({ length: 75 }, (_, c) => {
+            const content = `topic ${d % 7} item ${c} word${(d * 75 + c) % 97} harbour`;
+            return { pointId: pointIdOf(`d${d}`, c), chunkId: c, chunkTitle: '', chunkType: 'text', content, tokenCount: 5, embedding: embedder.embedText(content), lexicalTerms: analyze(content) };
+          }),
+        );
+        await documents.markDone(tx, doc.id, { pointNum: 75, totalTokens: 375, progress: { stage: 'done', chunks_done: 75, chunks_total: 75 } });
+      });
+    }
+    expect(await stack.app.get(VectorIndexService).rebuildIfNeeded(collection.id, true)).toBe(true);
+    await db.query('ANALYZE points');
+    const state = await stack.app.get(VectorIndexRepository).state(collection.id);
+    expect(state?.indexName).toMatch(/^points_hnsw_c\d+_w\d+$/);
+    const plan = await stack.app.get(SearchRepository).explainDense({ state: state!, vector: embedder.embedText('harbour topic 3'), k: 20, efSearch: 100 });
+    expect(plan).toContain(`Index Scan using ${state!.indexName}`);
+
+    // One document of 40 (75 of 3,000 points): a plain HNSW scan would return ~3 of its points.
+    const res = await stack.post(`${KB}/collection/search_knowledge`, {
+      collection_name: 'dense',
+      query: 'harbour topic 3 item',
+      limit: 10,
+      dense_weight: 1,
+      query_param: { doc_filter: { op: 'must', field: 'doc_id', conds: ['d17'] } },
+    });
+    expect(res.body.data.count).toBe(10);
+    expect(new Set(res.body.data.result_list.map((i: any) => i.doc_info.doc_id))).toEqual(new Set(['d17']));
+  });
+});
