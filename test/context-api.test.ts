@@ -1,4 +1,5 @@
-import { ContextSweeper } from '@fjord/context-cache';
+import { hashApiKey } from '@fjord/auth';
+import { ContextService, ContextSweeper } from '@fjord/context-cache';
 import { countMessagesTokens, countPromptTokens } from '@fjord/llm';
 import { FakeOpenAiServer, fakePromptTokens } from './support/fake-openai-server';
 import { CONTEXT_BACKENDS, Fjord, expireContext, startFjord } from './context-harness';
@@ -8,7 +9,7 @@ describe.each(CONTEXT_BACKENDS)('Ark context API on %s', (backend) => {
   let fake: FakeOpenAiServer;
   let fjord: Fjord;
   const MODEL = 'Doubao-1.5-pro-32k';
-  const SYSTEM = { role: 'system', content: 'You are a fjord guide. The Geirangerfjord is 15 km long.' };
+  const SYSTEM = { role: 'system' as const, content: 'You are a fjord guide. The Geirangerfjord is 15 km long.' };
 
   beforeAll(async () => {
     fake = await FakeOpenAiServer.start();
@@ -27,7 +28,7 @@ describe.each(CONTEXT_BACKENDS)('Ark context API on %s', (backend) => {
 
   const create = (body: Record<string, unknown> = {}) => fjord.post('/api/v3/context/create', { model: MODEL, messages: [SYSTEM], ...body });
   const chat = (body: Record<string, unknown>) => fjord.post('/api/v3/context/chat/completions', { model: MODEL, ...body });
-  const user = (content: string) => ({ role: 'user', content });
+  const user = (content: string) => ({ role: 'user' as const, content });
 
   describe('context/create', () => {
     it('creates a session context with the documented defaults and counts its tokens', async () => {
@@ -136,7 +137,7 @@ describe.each(CONTEXT_BACKENDS)('Ark context API on %s', (backend) => {
     });
 
     it('keeps at most last_history_tokens of history, dropping the oldest turns whole', async () => {
-      const turnTokens = countMessagesTokens([user('turn number 1'), { role: 'assistant', content: 'Echo: turn number 1' }]);
+      const turnTokens = countMessagesTokens([user('turn number 1'), { content: 'Echo: turn number 1' }]);
       const { body: context } = await create({ truncation_strategy: { type: 'last_history_tokens', last_history_tokens: turnTokens * 2 } });
       for (let i = 1; i <= 4; i++) await chat({ context_id: context.id, messages: [user(`turn number ${i}`)] });
       await chat({ context_id: context.id, messages: [user('turn number 5')] });
@@ -224,6 +225,35 @@ describe.each(CONTEXT_BACKENDS)('Ark context API on %s', (backend) => {
       ]);
       const { rows } = await fjord.db.query('SELECT 1 FROM context_messages WHERE context_id = $1', [context.id]);
       expect(rows).toHaveLength(0);
+    });
+  });
+
+  describe('prefix contexts for fjord’s own callers (knowledge chat)', () => {
+    it('getOrCreatePrefixContext reuses one context per (model, prefix), renews it, and yields cached_tokens', async () => {
+      const contexts = fjord.app.get(ContextService);
+      const prefix = [SYSTEM, { role: 'user' as const, content: '[1] Passage one about fjords.' }];
+      const a = await contexts.getOrCreatePrefixContext(MODEL, prefix, 3600);
+      const b = await contexts.getOrCreatePrefixContext(MODEL, prefix, 3600);
+      const other = await contexts.getOrCreatePrefixContext(MODEL, [SYSTEM], 3600);
+      expect(b.id).toBe(a.id);
+      expect(other.id).not.toBe(a.id);
+      expect(a.prefixTokens).toBe(countMessagesTokens(prefix));
+      await expireContext(fjord.db, a.id);
+      const revived = await contexts.getOrCreatePrefixContext(MODEL, prefix, 3600);
+      expect(revived.id).toBe(a.id); // an expired, not yet swept prefix is renewed, not duplicated
+      const completion = await contexts.chat({ context_id: a.id, model: MODEL, messages: [user('What is in passage one?')] });
+      expect(completion.usage.cachedTokens).toBe(a.prefixTokens);
+      expect(fake.chatRequests()[0].messages).toEqual([...prefix, user('What is in passage one?')]);
+    });
+  });
+
+  describe('keys', () => {
+    it('a bot-scoped key is 403 AccessDenied on the context API', async () => {
+      const botKey = `bot-key-${Date.now()}-abcdefghijkl`;
+      await fjord.db.query("INSERT INTO api_keys (id, key_hash, kind, bot_ids, expires_at) VALUES ($1, $2, 'bot', '{bot-x}', now() + interval '1 hour')", [`k-${Date.now()}`, hashApiKey(botKey)]);
+      const response = await fjord.post('/api/v3/context/create', { model: MODEL, messages: [SYSTEM] }, { key: botKey });
+      expect(response.status).toBe(403);
+      expect(response.body).toEqual({ error: { code: 'AccessDenied', message: expect.any(String), param: '', type: 'Forbidden' } });
     });
   });
 
