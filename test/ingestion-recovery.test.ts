@@ -40,7 +40,8 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/** Generous waits: a loaded 2-core machine can take a while to start a process (PGlite initdb in WASM). */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -70,6 +71,8 @@ async function assertStoredOnce(baseUrl: string, collection: string, docId: stri
 }
 
 describe('a killed process loses no document', () => {
+  jest.setTimeout(300_000);
+
   let fake: FakeOpenAiServer;
   let embeddingEnv: Record<string, string>;
 
@@ -110,7 +113,7 @@ describe('a killed process loses no document', () => {
       await until('document done', async () => {
         const info = (await post(baseUrl, `${KB}/doc/info`, { collection_name: 'killed', doc_id: 'long' })).data;
         return info.status.process_status === 0 ? info : undefined;
-      }, 60_000);
+      }, 180_000);
       await assertStoredOnce(baseUrl, 'killed', 'long');
     } finally {
       await kill(api);
@@ -136,7 +139,7 @@ describe('a killed process loses no document', () => {
       await until('embedding under way', async () => (embeddingRequests() >= before + 4 ? true : undefined));
       await kill(worker);
       worker = startProcess(WORKER_MAIN, workerEnv);
-      const done = await waitForDocument(stack, { collection_name: 'killed', doc_id: 'long' }, 60_000);
+      const done = await waitForDocument(stack, { collection_name: 'killed', doc_id: 'long' }, 180_000);
       expect(done.process_status).toBe(0);
       await assertStoredOnce(stack.baseUrl, 'killed', 'long');
     } finally {
