@@ -10,6 +10,7 @@ import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ArkModule } from './ark/ark.module';
+import { BotsApiModule } from './bots/bots-api.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
 import { VikingModule } from './viking/viking.module';
@@ -31,6 +32,7 @@ export class AppModule {
         ArkModule,
         VikingModule,
         SearchApiModule,
+        BotsApiModule,
       ],
       controllers: [HealthController],
       providers: [
