@@ -6,6 +6,7 @@ import { IngestionModule } from '@fjord/ingestion/ingestion.module';
 import { KnowledgeModule } from '@fjord/knowledge/knowledge.module';
 import { CollectionController } from './collection.controller';
 import { DocumentController } from './document.controller';
+import { KnowledgeChatApiModule } from './knowledge-chat-api.module';
 import { PointController } from './point.controller';
 
 /** The Viking knowledge-base API: collections, documents, points (search lives in the search module). */
@@ -13,6 +14,7 @@ import { PointController } from './point.controller';
   imports: [
     KnowledgeModule,
     IngestionModule,
+    KnowledgeChatApiModule,
     MulterModule.registerAsync({
       inject: [APP_CONFIG],
       // One byte over the limit is enough for multer to detect oversize and answer 413.
