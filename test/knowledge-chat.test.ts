@@ -201,7 +201,7 @@ describe.each(BACKENDS)('Viking knowledge chat with an OpenAI-compatible upstrea
     expect([missing.status, missing.body.code]).toEqual([404, 1000005]);
     const streamed = await raw(stack, { model: MODEL, collection_name: 'nope', stream: true, messages: [user('hi')] });
     expect(streamed.status).toBe(404);
-    expect((await streamed.json()).code).toBe(1000005);
+    expect(((await streamed.json()) as any).code).toBe(1000005);
     const anonymous = await stack.post(`${KB}/chat/completions`, { model: MODEL, messages: [user('hi')] }, null);
     expect([anonymous.status, anonymous.body.code]).toEqual([401, 1000001]);
   });
@@ -213,7 +213,7 @@ describe.each(BACKENDS)('Viking knowledge chat with an OpenAI-compatible upstrea
     const streamed = await raw(stack, { model: MODEL, collection_name: 'fjords', stream: true, messages: [user('How long is the Sognefjord?')] });
     expect(streamed.status).toBe(502);
     expect(streamed.headers.get('content-type')).toMatch(/application\/json/);
-    expect((await streamed.json()).code).toBe(1000028);
+    expect(((await streamed.json()) as any).code).toBe(1000028);
     fake.reset({});
     fake.failAlways({ status: 429, retryAfter: 3 });
     const limited = await stack.post(`${KB}/chat/completions`, { model: MODEL, messages: [user('hi')] });
