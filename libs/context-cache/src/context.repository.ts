@@ -56,6 +56,16 @@ export class ContextRepository {
     );
   }
 
+  /** Renews the prefix context with this hash for another `ttlSeconds`; undefined when there is none. */
+  async renewByPrefixHash(prefixHash: string, ttlSeconds: number): Promise<{ id: string; prefix_tokens: number } | undefined> {
+    const { rows } = await this.db.query<{ id: string; prefix_tokens: number }>(
+      `UPDATE contexts SET ttl_seconds = $2::int, expires_at = now() + $2::int * interval '1 second'
+       WHERE prefix_hash = $1 RETURNING id, prefix_tokens`,
+      [prefixHash, ttlSeconds],
+    );
+    return rows[0];
+  }
+
   /**
    * The common_prefix context for a prefix hash: created, or (when it exists, even expired but not
    * yet swept) renewed for another ttl. Returns its id.

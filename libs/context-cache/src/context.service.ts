@@ -132,8 +132,11 @@ export class ContextService {
    * while the same prefix recurs. Chat with it through `chat`/`chatStream` to get cached_tokens.
    */
   async getOrCreatePrefixContext(model: string, messages: ContextMessage[], ttl = DEFAULT_TTL_SECONDS): Promise<{ id: string; prefixTokens: number }> {
+    const prefixHash = createHash('sha256').update(JSON.stringify({ model, messages: messages.map((m) => [m.role, m.content]) })).digest('hex');
+    // The common case (the prefix recurs) costs one UPDATE and no tokenizing.
+    const existing = await this.contexts.renewByPrefixHash(prefixHash, ttl);
+    if (existing) return { id: existing.id, prefixTokens: existing.prefix_tokens };
     const prefix = stored(messages);
-    const prefixHash = createHash('sha256').update(JSON.stringify({ model, messages: prefix.map((m) => [m.role, m.content]) })).digest('hex');
     const prefixTokens = prefix.reduce((sum, m) => sum + m.tokens, 0);
     const id = await this.contexts.upsertByPrefixHash({
       id: contextId(),
