@@ -18,6 +18,11 @@ describe('retrievalQuery', () => {
     expect(retrievalQuery(messages)).toEqual({ query: '差旅费怎么报销？ 需要多久呢？', rewritten: true });
   });
 
+  it('keeps pointing at the question a chain of follow-ups is about', () => {
+    const messages = [user('Tell me about the Sognefjord in Norway.'), assistant('...'), user('How deep is it?'), assistant('...'), user('And how long?')];
+    expect(retrievalQuery(messages)).toEqual({ query: 'Tell me about the Sognefjord in Norway. And how long?', rewritten: true });
+  });
+
   it('leaves a self-contained new question alone', () => {
     const messages = [user('How deep is the Sognefjord?'), assistant('1308 m'), user('Which Norwegian city has the largest harbour for cruise ships?')];
     expect(retrievalQuery(messages).rewritten).toBe(false);

@@ -22,16 +22,17 @@ export function isFollowUp(question: string): boolean {
 
 /**
  * The retrieval query for a conversation: the last user message, or, when it is a follow-up to
- * earlier user turns, that message rewritten from the conversation: the previous user question
- * (which names what "it" is) followed by the follow-up. Deterministic, so the same conversation
- * always retrieves the same passages (and so reuses the same cached prompt prefix).
+ * earlier user turns, that message rewritten from the conversation: the latest earlier user
+ * question that is not itself a follow-up (it names what "it" is; chains of follow-ups keep
+ * pointing at it), then the follow-up. Deterministic, so the same conversation always retrieves
+ * the same passages (and so reuses the same cached prompt prefix).
  */
 export function retrievalQuery(messages: ChatTurn[]): { query: string; rewritten: boolean } {
   const users = messages.filter((m) => m.role === 'user').map((m) => m.content.trim());
   const last = users.at(-1) ?? '';
   const earlier = users.slice(0, -1).filter((u) => u.length > 0);
   if (earlier.length === 0 || !isFollowUp(last)) return { query: last.slice(0, MAX_QUERY_CHARS), rewritten: false };
-  const previous = earlier.at(-1) as string;
-  const query = `${previous} ${last}`;
+  const anchor = [...earlier].reverse().find((u) => !isFollowUp(u)) ?? earlier.join(' ');
+  const query = `${anchor} ${last}`;
   return { query: query.length > MAX_QUERY_CHARS ? query.slice(query.length - MAX_QUERY_CHARS) : query, rewritten: true };
 }
