@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '@fjord/config';
@@ -66,6 +66,14 @@ async function timeToFirstToken(url: string, body: unknown, key?: string): Promi
   return first;
 }
 
+/** Process CPU (user + system) a call costs, in ms: everything runs in this process, so it is load-independent-ish. */
+async function cpuOf(fn: () => Promise<number>): Promise<[wall: number, cpu: number]> {
+  const before = process.cpuUsage();
+  const wall = await fn();
+  const used = process.cpuUsage(before);
+  return [wall, (used.user + used.system) / 1000];
+}
+
 async function measure(label: string, direct: () => Promise<number>, viaFjord: () => Promise<number>) {
   for (let i = 0; i < WARMUP; i++) {
     await direct();
@@ -73,14 +81,21 @@ async function measure(label: string, direct: () => Promise<number>, viaFjord: (
   }
   const a: number[] = [];
   const b: number[] = [];
-  // Interleaved, so drift (GC, CPU frequency) hits both sides alike.
+  const cpuA: number[] = [];
+  const cpuB: number[] = [];
+  // Interleaved, so drift (GC, CPU frequency, other load) hits both sides alike.
   for (let i = 0; i < ITERATIONS; i++) {
-    a.push(await direct());
-    b.push(await viaFjord());
+    const [wa, ca] = await cpuOf(direct);
+    const [wb, cb] = await cpuOf(viaFjord);
+    a.push(wa);
+    b.push(wb);
+    cpuA.push(ca);
+    cpuB.push(cb);
   }
   const d = summary(a);
   const f = summary(b);
-  return { label, direct: d, fjord: f, added: { p50: f.p50 - d.p50, p99: f.p99 - d.p99 } };
+  const cpu = summary(cpuB).p50 - summary(cpuA).p50;
+  return { label, direct: d, fjord: f, added: { p50: f.p50 - d.p50, p99: f.p99 - d.p99 }, cpu };
 }
 
 const timed = async (fn: () => Promise<unknown>) => {
@@ -150,10 +165,11 @@ async function main(): Promise<void> {
 
     const ms = (v: number) => v.toFixed(2).padStart(8);
     console.log(`\nfjord context API benchmark — ${backend}, fake upstream answering instantly, ${ITERATIONS} sequential calls per row (after ${WARMUP} warm-up)\n`);
-    console.log(`${'measurement'.padEnd(54)}${'direct p50'.padStart(11)}${'direct p99'.padStart(11)}${'fjord p50'.padStart(11)}${'fjord p99'.padStart(11)}${'added p50'.padStart(11)}${'added p99'.padStart(11)}`);
+    console.log(`${'measurement'.padEnd(54)}${'direct p50'.padStart(11)}${'direct p99'.padStart(11)}${'fjord p50'.padStart(11)}${'fjord p99'.padStart(11)}${'added p50'.padStart(11)}${'added p99'.padStart(11)}${'fjord CPU'.padStart(11)}`);
     for (const r of results) {
-      console.log(`${r.label.padEnd(54)}${ms(r.direct.p50)} ms${ms(r.direct.p99)} ms${ms(r.fjord.p50)} ms${ms(r.fjord.p99)} ms${ms(r.added.p50)} ms${ms(r.added.p99)} ms`);
+      console.log(`${r.label.padEnd(54)}${ms(r.direct.p50)} ms${ms(r.direct.p99)} ms${ms(r.fjord.p50)} ms${ms(r.fjord.p99)} ms${ms(r.added.p50)} ms${ms(r.added.p99)} ms${ms(r.cpu)} ms`);
     }
+    console.log(`(fjord CPU: median process CPU of a call through fjord minus that of a direct call, i.e. what fjord itself burns per call; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs)`);
     console.log(`\n20-turn session (system prompt ${countMessagesTokens([SYSTEM])} tokens, o200k_base):`);
     console.log(`  tokens the client sent (create + 20 new turns)     ${String(clientTokens).padStart(8)}`);
     console.log(`  prompt tokens fjord sent upstream (20 calls)        ${String(upstreamTokens).padStart(8)}   (usage.prompt_tokens summed: ${reportedPrompt})`);
