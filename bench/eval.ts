@@ -136,12 +136,21 @@ async function main(): Promise<void> {
   const app = await createApiApp(config);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/api/knowledge`;
-  const post = async (path: string, body: unknown): Promise<any> => {
-    const response = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-      body: JSON.stringify(body),
-    });
+  const post = async (path: string, body: unknown, attempt = 1): Promise<any> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      // Embedded PGlite runs on the event loop: under a long ingestion burst an idle keep-alive
+      // socket can be reset as it is reused. Every call here is safe to repeat (doc/add by doc_id).
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+      return post(path, body, attempt + 1);
+    }
     const json = (await response.json()) as { code: number; message: string; data: any };
     if (json.code !== 0) throw new Error(`${path}: ${json.code} ${json.message}`);
     return json.data;
@@ -198,7 +207,7 @@ async function main(): Promise<void> {
         const res = await post('/collection/search_knowledge', { resource_id: collection.resource_id, query: q.text.slice(0, 8000), limit: 100, dense_weight: denseWeight, debug: study });
         latencies.push(performance.now() - t0);
         const docs: string[] = [];
-        const list = raw.get(mode);
+        const list = study ? raw.get(mode) : undefined;
         if (list) {
           list.set(
             q.id,
