@@ -4,3 +4,6 @@ export * from './bot.service';
 export * from './bot-key.service';
 export * from './bot-access';
 export * from './bots.module';
+export * from './bot-chat-request';
+export * from './bot-chat.service';
+export * from './openai-chat.schema';
