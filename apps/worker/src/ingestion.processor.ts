@@ -15,6 +15,8 @@ import { INGESTION_QUEUE_NAME, REDIS, ingestionJobSchema } from '@fjord/jobs';
 export class IngestionProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IngestionProcessor.name);
   private worker?: Worker;
+  /** BullMQ never closes a connection it was given, so this one is ours to quit. */
+  private connection?: Redis;
 
   constructor(
     private readonly pipeline: IngestionPipeline,
@@ -24,8 +26,9 @@ export class IngestionProcessor implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     if (!this.redis) throw new Error('the worker needs REDIS_URL; without it the API process runs jobs itself');
+    this.connection = this.redis.duplicate();
     this.worker = new Worker(INGESTION_QUEUE_NAME, (job) => this.process(job), {
-      connection: this.redis.duplicate(),
+      connection: this.connection,
       prefix: this.config.redis.queuePrefix,
       concurrency: this.config.ingestion.concurrency,
       lockDuration: this.config.ingestion.lockMs,
@@ -50,5 +53,6 @@ export class IngestionProcessor implements OnApplicationBootstrap, OnApplication
   async onApplicationShutdown(): Promise<void> {
     // Waits for running jobs to finish (graceful shutdown); anything cut off is recovered later.
     await this.worker?.close();
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }
