@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -246,6 +246,7 @@ async function main(): Promise<void> {
     }
     sequential.sort((a, b) => a - b);
     let counter = 0;
+    const loadBefore = loadavg()[0];
     const result = await autocannon({
       url: `http://127.0.0.1:${port}`,
       connections: CONNECTIONS,
@@ -256,6 +257,7 @@ async function main(): Promise<void> {
     report(
       `search_knowledge over HTTP (hybrid, limit 10), ${CONNECTIONS} connections for ${DURATION_S} s: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s (${result.requests.total} requests)`,
     );
+    report(`machine: ${cpus().length} cores, 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other processes share these cores)`);
     report(`search_knowledge sequential (1 connection): p50 ${percentile(sequential, 50).toFixed(2)} ms, p99 ${percentile(sequential, 99).toFixed(2)} ms`);
 
     // 5. LangChain PGVectorStore over the same vectors.
