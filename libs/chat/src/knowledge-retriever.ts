@@ -23,6 +23,34 @@ export interface Retrieved {
   collectionNames: string[];
 }
 
+/**
+ * Keeps passages within MAX_PASSAGE_TOKENS (o200k). A token is at least one UTF-8 byte, so while
+ * the byte total fits nothing is counted; past that, the passages are counted exactly.
+ */
+export class PassageBudget {
+  private total = 0;
+  private exact = false;
+  private readonly kept: string[] = [];
+
+  fits(content: string): boolean {
+    if (this.kept.length === 0) return this.keep(content, this.exact ? countTokens(content) : Buffer.byteLength(content, 'utf8'));
+    if (!this.exact) {
+      const bytes = Buffer.byteLength(content, 'utf8');
+      if (this.total + bytes <= MAX_PASSAGE_TOKENS) return this.keep(content, bytes);
+      this.exact = true;
+      this.total = this.kept.reduce((sum, text) => sum + countTokens(text), 0);
+    }
+    const tokens = countTokens(content);
+    return this.total + tokens <= MAX_PASSAGE_TOKENS && this.keep(content, tokens);
+  }
+
+  private keep(content: string, cost: number): true {
+    this.kept.push(content);
+    this.total += cost;
+    return true;
+  }
+}
+
 interface Ranked {
   hit: SearchHit;
   collection: number;
@@ -80,15 +108,12 @@ export class KnowledgeRetriever {
     ranked.sort((a, b) => b.hit.score - a.hit.score || a.collection - b.collection || a.hit.recallPosition - b.hit.recallPosition);
     const seen = new Set<string>();
     const chosen: Ranked[] = [];
-    let tokens = 0;
+    const budget = new PassageBudget();
     for (const r of ranked) {
       if (chosen.length >= limit) break;
       const key = `${results[r.collection].collection.id}:${r.hit.point.id}`;
-      if (seen.has(key)) continue;
-      const cost = countTokens(r.hit.point.content);
-      if (chosen.length > 0 && tokens + cost > MAX_PASSAGE_TOKENS) continue;
+      if (seen.has(key) || !budget.fits(r.hit.point.content)) continue;
       seen.add(key);
-      tokens += cost;
       chosen.push(r);
     }
     chosen.sort((a, b) => a.collection - b.collection || a.hit.point.documentId - b.hit.point.documentId || a.hit.point.chunkId - b.hit.point.chunkId);
