@@ -92,8 +92,10 @@ describe.each(BACKENDS)('bot chat on %s', (backend) => {
       expect(refs[0].score).toBeGreaterThanOrEqual(refs[1].score);
       const prompt = upstream[0].messages[0].content;
       expect(upstream[0].messages[0].role).toBe('system');
-      expect(prompt).toContain('[1] # Travel');
-      expect(prompt).toContain('Train tickets are refunded within 30 days');
+      // references are exactly the numbered passages, in order.
+      expect(prompt).toContain(`[1] ${refs[0].summary.slice(0, 40)}`);
+      expect(prompt).toContain(`[2] ${refs[1].summary.slice(0, 40)}`);
+      expect(prompt).not.toContain('[3] ');
     });
 
     it('sends the bot model, system prompt and default parameters upstream, request system messages after the bot prompt', async () => {
