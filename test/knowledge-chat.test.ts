@@ -126,6 +126,47 @@ describe.each(BACKENDS)('Viking knowledge chat with an OpenAI-compatible upstrea
     expect(usageOf(other.body.data).prompt_tokens_details.cached_tokens).toBe(0);
   });
 
+  it('searches several collections and references each passage with its collection', async () => {
+    if (!(await stack.post(`${KB}/collection/info`, { name: 'harbours' })).body.data) {
+      await stack.post(`${KB}/collection/create`, { name: 'harbours' });
+      await stack.post(`${KB}/doc/add`, { collection_name: 'harbours', add_type: 'text', doc_type: 'md', doc_id: 'stavanger', content: '# Stavanger\n\nThe harbour of Stavanger serves the Lysefjord ferries.' });
+      await waitForDocument(stack, { collection_name: 'harbours', doc_id: 'stavanger' });
+    }
+    const { status, body } = await stack.post(`${KB}/chat/completions`, {
+      model: MODEL,
+      collections: [{ name: 'fjords' }, { name: 'harbours', project: 'default' }],
+      limit: 3,
+      max_tokens: 0,
+      messages: [user('Which harbour serves the Lysefjord ferries, and how many days does it rain in Bergen?')],
+    });
+    expect(status).toBe(200);
+    const where = body.data.references.map((r: any) => `${r.collection_name}/${r.doc_id}`);
+    expect(where).toContain('harbours/stavanger');
+    expect(where).toContain('fjords/bergen');
+    // Passages are in canonical order: collections as requested, then document, then chunk.
+    expect(where.indexOf('harbours/stavanger')).toBe(where.length - 1);
+    // max_tokens 0: no limit of fjord's own is sent upstream.
+    expect(fake.chatRequests()[0]).not.toHaveProperty('max_tokens');
+  });
+
+  it('a client that disconnects mid-stream cancels the upstream call', async () => {
+    fake.reset({ wordsPerChunk: 1, chunkDelayMs: 100 });
+    const abort = new AbortController();
+    const response = await fetch(`${stack.baseUrl}${KB}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer test-admin-key-0123456789' },
+      body: JSON.stringify({ model: MODEL, collection_name: 'fjords', stream: true, messages: [user(Array.from({ length: 40 }, (_, i) => `word${i}`).join(' '))] }),
+      signal: abort.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    abort.abort();
+    const deadline = Date.now() + 5000;
+    while (!fake.requests[0]?.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.requests[0].aborted).toBe(true);
+    expect(fake.requests[0].finished).toBe(false);
+  });
+
   it('removes citations outside the passages it gave, streaming and not', async () => {
     fake.reset({ reply: () => 'It is 205 km long [1][7]. Deep too [2, 9]. Wrong [12].', wordsPerChunk: 1 });
     const body = { model: MODEL, collection_name: 'fjords', limit: 2, messages: [user('How long is the Sognefjord?')] };

@@ -18,6 +18,12 @@ import type {
   SearchUsage,
 } from './knowledge-chat.types';
 
+/**
+ * Prompt prefixes live an hour after their last use (the context API's minimum ttl): long enough
+ * for a conversation's follow-ups, short enough that one row per distinct question set does not pile up.
+ */
+export const PREFIX_TTL_SECONDS = 3_600;
+
 /** The model name used when neither the request nor LLM_MODEL names one. */
 export const DEFAULT_MODEL_NAME = 'default';
 
@@ -138,7 +144,7 @@ export class KnowledgeChatService implements KnowledgeChat {
       req.messages.filter((m) => m.role === 'system').map((m) => m.content),
       retrieved.passages.map((p) => p.reference),
     );
-    const context = await this.contexts.getOrCreatePrefixContext(modelName, prefix);
+    const context = await this.contexts.getOrCreatePrefixContext(modelName, prefix, PREFIX_TTL_SECONDS);
     const reused = await this.prefixes.wasReused(context.id);
     const conversation: ChatMessage[] = req.messages.filter((m) => m.role !== 'system');
     return {
