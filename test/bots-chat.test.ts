@@ -146,6 +146,16 @@ describe.each(BACKENDS)('bot chat on %s', (backend) => {
       expect(fake.chatRequests()[0].messages.slice(1)).toEqual(messages);
     });
 
+    it('a bot whose collection was deleted afterwards answers 404 naming the collection', async () => {
+      await seedCollection(stack, 'scratch', [{ id: 'note', name: 'note.txt', text: 'A short note about fjords.' }]);
+      const orphan = await createBot(stack, { name: 'orphan', model: MODEL, knowledge: { collections: [{ name: 'scratch' }] } });
+      expect((await stack.post('/api/knowledge/collection/delete', { name: 'scratch' })).status).toBe(200);
+      const reply = await chat(orphan.id, { messages: [ASK] });
+      expect(reply.status).toBe(404);
+      expect(reply.body).toEqual({ req_id: reply.headers.get('x-request-id'), error: { code: 'InvalidParameter', message: expect.stringContaining('scratch') } });
+      expect(fake.chatRequests()).toHaveLength(0);
+    });
+
     it('a bot without knowledge is a plain model call: no references, no search usage', async () => {
       const { status, body } = await chat(plainBot.id, { messages: [ASK] });
       expect(status).toBe(200);

@@ -244,6 +244,8 @@ describe.each(BACKENDS)('bots and keys on %s', (backend) => {
         ['/api/knowledge/doc/delete', { collection_name: 'handbook', doc_id: 'travel' }],
         ['/api/knowledge/point/list', { collection_name: 'handbook' }],
         ['/api/knowledge/collection/search_knowledge', { collection_name: 'handbook', query: 'train' }],
+        ['/api/knowledge/collection/search_and_generate', { collection_name: 'handbook', query: 'train' }],
+        ['/api/knowledge/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'train?' }], collection_name: 'handbook' }],
       ];
       for (const [path, body] of calls) {
         const reply = await call(stack, 'POST', path, body, key);
@@ -251,6 +253,11 @@ describe.each(BACKENDS)('bots and keys on %s', (backend) => {
         expect(reply.body.request_id).toBe(reply.headers.get('x-request-id'));
       }
       expect((await stack.post('/api/knowledge/collection/info', { name: 'handbook' })).body.data.doc_num).toBe(1);
+    });
+
+    it('read the metrics (403)', async () => {
+      const reply = await call(stack, 'GET', '/metrics', undefined, key);
+      expect(reply.status).toBe(403);
     });
 
     it('use the context cache API (Ark 403)', async () => {
