@@ -29,6 +29,24 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
   });
 
+  it('answers an unknown endpoint with 404 in the family envelope', async () => {
+    const viking = await stack.post('/api/knowledge/collection/nonsense', {});
+    expect([viking.status, viking.body.code]).toEqual([404, 1000003]);
+    const ark = await stack.post('/api/v3/nonsense', {});
+    expect(ark.status).toBe(404);
+    expect(ark.body.error).toMatchObject({ code: 'NotFound', type: 'NotFound' });
+  });
+
+  it('refuses a scoped key whose expiry is missing or past', async () => {
+    const db = stack.app.get<any>(require('@fjord/database').DB);
+    const { hashApiKey } = require('@fjord/auth');
+    await db.query("INSERT INTO api_keys (id, key_hash, kind, bot_ids, expires_at) VALUES ('k-null', $1, 'bot', '{}', NULL), ('k-past', $2, 'bot', '{}', now() - interval '1 second')", [hashApiKey('scoped-null-key-123'), hashApiKey('scoped-past-key-123')]);
+    for (const key of ['scoped-null-key-123', 'scoped-past-key-123']) {
+      const res = await stack.post('/api/knowledge/collection/list', {}, key);
+      expect([res.status, res.body.code, res.body.message]).toEqual([401, 1000001, 'API key has expired']);
+    }
+  });
+
   it('serves Prometheus metrics to key holders: HTTP latency, queue depth, stage durations', async () => {
     expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(401);
     await stack.post('/api/knowledge/collection/create', { name: 'metered' });

@@ -61,8 +61,9 @@ export class ApiKeyService {
       throw new DomainError(ErrorCode.Unauthorized, 'invalid API key');
     }
     if (row.kind === 'admin') return { kind: 'admin', keyId: row.id };
-    const expiresAt = row.expires_at as Date;
-    if (expiresAt.getTime() <= now.getTime()) throw new DomainError(ErrorCode.Unauthorized, 'API key has expired');
+    // Scoped keys always carry an expiry; one without is refused rather than trusted forever.
+    const expiresAt = row.expires_at;
+    if (!expiresAt || expiresAt.getTime() <= now.getTime()) throw new DomainError(ErrorCode.Unauthorized, 'API key has expired');
     return { kind: 'bot', keyId: row.id, botIds: row.bot_ids, expiresAt };
   }
 

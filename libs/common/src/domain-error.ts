@@ -17,6 +17,8 @@ export enum ErrorCode {
   ContextNotFound = 'context_not_found',
   ModelNotFound = 'model_not_found',
   BotNotFound = 'bot_not_found',
+  /** No such endpoint. */
+  RouteNotFound = 'route_not_found',
   RateLimited = 'rate_limited',
   UpstreamError = 'upstream_error',
   Unavailable = 'unavailable',

@@ -28,7 +28,7 @@ function fromHttpException(exception: HttpException): DomainError {
       ? String(Array.isArray(response.message) ? response.message.join('; ') : response.message)
       : exception.message;
   if (status === 413) return new DomainError(ErrorCode.PayloadTooLarge, `request body too large: ${message}`);
-  if (status === 404) return new DomainError(ErrorCode.InvalidRequest, `no such endpoint: ${message}`);
+  if (status === 404) return new DomainError(ErrorCode.RouteNotFound, `no such endpoint: ${message}`);
   if (status === 401) return new DomainError(ErrorCode.Unauthorized, message);
   if (status === 403) return new DomainError(ErrorCode.Forbidden, message);
   if (status === 429) return new DomainError(ErrorCode.RateLimited, message);
