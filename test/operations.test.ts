@@ -45,6 +45,10 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
       const res = await stack.post('/api/knowledge/collection/list', {}, key);
       expect([res.status, res.body.code, res.body.message]).toEqual([401, 1000001, 'API key has expired']);
     }
+    const { ApiKeyService } = require('@fjord/auth');
+    expect(await stack.app.get(ApiKeyService).sweepExpired()).toBe(2);
+    const left = await db.query('SELECT kind FROM api_keys');
+    expect(left.rows).toEqual([{ kind: 'admin' }]);
   });
 
   it('serves Prometheus metrics to key holders: HTTP latency, queue depth, stage durations', async () => {

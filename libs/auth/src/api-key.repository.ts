@@ -46,7 +46,11 @@ export class ApiKeyRepository {
   }
 
   async deleteExpired(now: Date): Promise<number> {
-    const { rowCount } = await this.db.query('DELETE FROM api_keys WHERE expires_at IS NOT NULL AND expires_at < $1', [now]);
+    // Scoped keys without an expiry are refused too; admin keys never expire and are kept.
+    const { rowCount } = await this.db.query(
+      "DELETE FROM api_keys WHERE kind = 'bot' AND (expires_at IS NULL OR expires_at < $1)",
+      [now],
+    );
     return rowCount;
   }
 }

@@ -67,6 +67,11 @@ export class ApiKeyService {
     return { kind: 'bot', keyId: row.id, botIds: row.bot_ids, expiresAt };
   }
 
+  /** Deletes scoped keys past their expiry (they are already refused; this keeps the table small). */
+  async sweepExpired(now = new Date()): Promise<number> {
+    return this.keys.deleteExpired(now);
+  }
+
   /** A temporary key that may chat only with `botIds` until `expiresAt` (GetApiKey). */
   async mintBotKey(botIds: string[], expiresAt: Date): Promise<string> {
     const key = newSecret('fjord-bot-');

@@ -1,4 +1,4 @@
-import { Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
@@ -8,10 +8,21 @@ import { AuthGuard } from './auth.guard';
   providers: [ApiKeyRepository, ApiKeyService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [ApiKeyService],
 })
-export class AuthModule implements OnApplicationBootstrap {
+export class AuthModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private sweeper?: NodeJS.Timeout;
+
   constructor(private readonly apiKeys: ApiKeyService) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.apiKeys.ensureAdminKey();
+    // An idempotent DELETE, so any number of API processes may run it.
+    this.sweeper = setInterval(() => void this.apiKeys.sweepExpired().catch(() => undefined), EXPIRED_KEY_SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 }
+
+const EXPIRED_KEY_SWEEP_MS = 60 * 60 * 1000;
