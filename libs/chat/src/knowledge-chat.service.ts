@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError } from '@fjord/common';
 import { ContextService } from '@fjord/context-cache';
@@ -36,11 +36,18 @@ export interface PreparedChat {
     query: string;
     passages: Passage[];
     collectionNames: string[];
-    /** Tokens of the cached prefix, and whether this call found it already cached. */
-    prefixTokens: number;
-    reused: boolean;
+    /**
+     * The prefix's context-cache entry, stored while the model answers (it is not on the critical
+     * path): its tokens, and whether this call found it already cached.
+     */
+    cache: Promise<PrefixCacheState>;
   };
   search: SearchUsage;
+}
+
+export interface PrefixCacheState {
+  prefixTokens: number;
+  reused: boolean;
 }
 
 /** A non-streamed answer with what produced it (search_and_generate shows the prompt and the hits). */
@@ -61,6 +68,8 @@ const NO_SEARCH: SearchUsage = { searchCount: 0, promptTokens: 0, completionToke
  */
 @Injectable()
 export class KnowledgeChatService implements KnowledgeChat {
+  private readonly logger = new Logger('KnowledgeChat');
+
   constructor(
     private readonly retriever: KnowledgeRetriever,
     private readonly contexts: ContextService,
@@ -75,12 +84,12 @@ export class KnowledgeChatService implements KnowledgeChat {
 
   async answerWithPrompt(req: KnowledgeChatRequest, signal?: AbortSignal): Promise<KnowledgeChatAnswer> {
     const prepared = await this.prepare(req);
-    const generated = await this.model.generate(prepared.request, signal);
+    const [generated, cache] = await Promise.all([this.model.generate(prepared.request, signal), prepared.retrieval?.cache]);
     const passages = prepared.retrieval?.passages.length;
     const answer = passages === undefined ? generated.content : filterCitations(generated.content, passages);
     return {
       prepared,
-      result: this.result(prepared, { model: generated.model, answer, finishReason: generated.finishReason, logprobs: generated.logprobs, usage: generated.usage }),
+      result: this.result(prepared, cache, { model: generated.model, answer, finishReason: generated.finishReason, logprobs: generated.logprobs, usage: generated.usage }),
     };
   }
 
@@ -109,7 +118,8 @@ export class KnowledgeChatService implements KnowledgeChat {
           answer += rest;
           yield { type: 'delta', content: rest };
         }
-        yield { type: 'done', result: this.result(prepared, { model: delta.model, answer, finishReason: delta.finishReason, logprobs, usage: delta.usage }) };
+        const cache = await prepared.retrieval?.cache;
+        yield { type: 'done', result: this.result(prepared, cache, { model: delta.model, answer, finishReason: delta.finishReason, logprobs, usage: delta.usage }) };
       }
     }
   }
@@ -144,18 +154,31 @@ export class KnowledgeChatService implements KnowledgeChat {
       req.messages.filter((m) => m.role === 'system').map((m) => m.content),
       retrieved.passages.map((p) => p.reference),
     );
-    const context = await this.contexts.getOrCreatePrefixContext(modelName, prefix, PREFIX_TTL_SECONDS);
-    const reused = await this.prefixes.wasReused(context.id);
     const conversation: ChatMessage[] = req.messages.filter((m) => m.role !== 'system');
     return {
       request: { ...base, messages: [...prefix, ...conversation] },
-      retrieval: { query, passages: retrieved.passages, collectionNames: retrieved.collectionNames, prefixTokens: context.prefixTokens, reused },
+      retrieval: { query, passages: retrieved.passages, collectionNames: retrieved.collectionNames, cache: this.cachePrefix(modelName, prefix) },
       search: retrieved.usage,
     };
   }
 
+  /**
+   * Stores the prefix as a common_prefix context keyed by its hash (or renews it). The cache only
+   * saves tokens: when storing fails, the answer still goes out, without cached_tokens.
+   */
+  private cachePrefix(modelName: string, prefix: ChatMessage[]): Promise<PrefixCacheState> {
+    return (async () => {
+      const context = await this.contexts.getOrCreatePrefixContext(modelName, prefix, PREFIX_TTL_SECONDS);
+      return { prefixTokens: context.prefixTokens, reused: await this.prefixes.wasReused(context.id) };
+    })().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not store the prompt prefix in the context cache');
+      return { prefixTokens: 0, reused: false };
+    });
+  }
+
   private result(
     prepared: PreparedChat,
+    cache: PrefixCacheState | undefined,
     out: { model: string; answer: string; finishReason: FinishReason; logprobs: ChatLogprobs | null; usage: ModelUsage },
   ): KnowledgeChatResult {
     const references: KnowledgeReference[] = prepared.retrieval?.passages.map((p) => p.reference) ?? [];
@@ -165,15 +188,15 @@ export class KnowledgeChatService implements KnowledgeChat {
       finishReason: out.finishReason,
       ...(out.logprobs ? { logprobs: out.logprobs } : {}),
       references,
-      usage: this.usage(prepared, out.usage),
+      usage: this.usage(cache, out.usage),
       search: prepared.search,
       ...(prepared.retrieval ? { query: prepared.retrieval.query } : {}),
     };
   }
 
   /** cached_tokens: the prefix when this call found it cached, or the upstream's own figure when larger. */
-  private usage(prepared: PreparedChat, usage: ModelUsage): ChatUsage {
-    const fromCache = prepared.retrieval?.reused ? prepared.retrieval.prefixTokens : 0;
+  private usage(cache: PrefixCacheState | undefined, usage: ModelUsage): ChatUsage {
+    const fromCache = cache?.reused ? cache.prefixTokens : 0;
     return {
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
