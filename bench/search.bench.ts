@@ -288,7 +288,7 @@ async function main(): Promise<void> {
     await store.end();
     const ratio = percentile(sequential, 50) / percentile(lc, 50);
     report(
-      `LangChain PGVectorStore.similaritySearch (dense only, in-process, HNSW): p50 ${percentile(lc, 50).toFixed(2)} ms, p99 ${percentile(lc, 99).toFixed(2)} ms; fjord hybrid over HTTP / LangChain dense = ${ratio.toFixed(2)}x at p50`,
+      `LangChain PGVectorStore.similaritySearch (dense only, in process, over a table with its HNSW index): p50 ${percentile(lc, 50).toFixed(2)} ms, p99 ${percentile(lc, 99).toFixed(2)} ms; fjord hybrid over HTTP / LangChain dense = ${ratio.toFixed(2)}x at p50`,
     );
     console.log('\nsummary');
     for (const line of lines) console.log(`  ${line}`);
