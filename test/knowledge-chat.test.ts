@@ -1,4 +1,5 @@
 import { DEFAULT_SYSTEM_PROMPT, citationInstructions } from '@fjord/chat';
+import { DB, Db } from '@fjord/database';
 import { countMessagesTokens } from '@fjord/llm';
 import { ChatBody, FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
@@ -165,6 +166,22 @@ describe.each(BACKENDS)('Viking knowledge chat with an OpenAI-compatible upstrea
     while (!fake.requests[0]?.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(fake.requests[0].aborted).toBe(true);
     expect(fake.requests[0].finished).toBe(false);
+  });
+
+  it('concurrent chats over the same passages share one cached prefix', async () => {
+    const db = stack.app.get<symbol, Db>(DB);
+    const count = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contexts WHERE prefix_hash IS NOT NULL')).rows[0].n;
+    const before = await count();
+    const questions = ['How long is the Sognefjord?', 'Where is Bergen?', 'What is the Geirangerfjord?', '差旅费怎么报销？', 'Does it rain in Bergen?', 'Do cruise ships visit?'];
+    const replies = await Promise.all(questions.map((q) => stack.post(`${KB}/chat/completions`, { model: 'concurrency-model', collection_name: 'fjords', limit: 10, messages: [user(q)] })));
+    expect(replies.map((r) => r.status)).toEqual(questions.map(() => 200));
+    expect(replies.map((r) => r.body.data.generated_answer)).toEqual(questions.map((q) => `Echo: ${q}`));
+    // limit 10 covers every chunk: one prefix for all six (a model no other test uses, so a new one), stored once.
+    expect(new Set(fake.chatRequests().map((b) => b.messages[0].content)).size).toBe(1);
+    expect((await count()) - before).toBe(1);
+    // Which of six simultaneous first uses count as "already cached" depends on how their upserts
+    // interleave (typically five of six); at least one always does.
+    expect(replies.filter((r) => usageOf(r.body.data).prompt_tokens_details.cached_tokens > 0).length).toBeGreaterThan(0);
   });
 
   it('removes citations outside the passages it gave, streaming and not', async () => {
