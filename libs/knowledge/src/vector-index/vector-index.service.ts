@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { VectorIndexRepository } from './vector-index.repository';
 
@@ -13,6 +13,12 @@ import { VectorIndexRepository } from './vector-index.repository';
  * rebuilt in the background up to the newest row, and the old one dropped. Past OPEN_AT rows a full
  * rebuild costs more than incremental inserts, so the collection switches to an open index that
  * covers every row and new rows are inserted into it directly.
+ *
+ * Whether a rebuild is due costs a count over the collection's points, so each process checks a
+ * collection at most once per CHECK_INTERVAL: a bulk load commits dozens of documents a second,
+ * and checking after every one cost more Postgres CPU than writing its points (bench:ingest). A
+ * check skipped by the interval, or asked for while a rebuild runs, is made when that ends, so
+ * the last documents of a load are never left waiting for a next upload.
  */
 export const VECTOR_INDEX_POLICY = {
   minTail: 2_000,
@@ -20,12 +26,21 @@ export const VECTOR_INDEX_POLICY = {
   openAt: 250_000,
   /** A lease older than this belongs to a crashed builder and may be taken over. */
   staleBuildSeconds: 1_800,
+  /** Per process and collection, at most one "is a rebuild due?" check in this many ms. */
+  checkIntervalMs: 1_000,
 };
 
 @Injectable()
-export class VectorIndexService {
+export class VectorIndexService implements OnModuleDestroy {
   private readonly logger = new Logger(VectorIndexService.name);
   private readonly running = new Map<number, Promise<void>>();
+  /** When each collection was last checked by this process. */
+  private readonly lastCheck = new Map<number, number>();
+  /** Checks postponed to the end of the interval. */
+  private readonly deferred = new Map<number, NodeJS.Timeout>();
+  /** Collections written to while their check or rebuild ran: check again when it ends. */
+  private readonly dirty = new Set<number>();
+  private closed = false;
 
   constructor(
     private readonly repository: VectorIndexRepository,
@@ -34,12 +49,41 @@ export class VectorIndexService {
 
   /** Called after points are written; starts a background rebuild when the tail is large enough. */
   maybeRebuild(collectionId: number): void {
-    if (this.running.has(collectionId)) return;
+    if (this.closed || this.deferred.has(collectionId)) return;
+    if (this.running.has(collectionId)) {
+      this.dirty.add(collectionId);
+      return;
+    }
+    const wait = (this.lastCheck.get(collectionId) ?? 0) + VECTOR_INDEX_POLICY.checkIntervalMs - Date.now();
+    if (wait > 0) {
+      const timer = setTimeout(() => {
+        this.deferred.delete(collectionId);
+        this.maybeRebuild(collectionId);
+      }, wait);
+      timer.unref();
+      this.deferred.set(collectionId, timer);
+      return;
+    }
+    this.check(collectionId);
+  }
+
+  private check(collectionId: number): void {
+    this.lastCheck.set(collectionId, Date.now());
     const run = this.rebuildIfNeeded(collectionId)
       .then(() => undefined)
       .catch((error: unknown) => this.logger.error({ err: error, collectionId }, 'vector index rebuild failed'))
-      .finally(() => this.running.delete(collectionId));
+      .finally(() => {
+        this.running.delete(collectionId);
+        if (this.dirty.delete(collectionId)) this.maybeRebuild(collectionId);
+      });
     this.running.set(collectionId, run);
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    for (const timer of this.deferred.values()) clearTimeout(timer);
+    this.deferred.clear();
+    this.dirty.clear();
   }
 
   /** Rebuilds when the policy says so (or always, with force). Resolves when done. */
@@ -70,9 +114,19 @@ export class VectorIndexService {
     }
   }
 
-  /** Waits for any background rebuild of this collection (tests, benchmarks, shutdown). */
+  /** Runs postponed checks now and waits for every background rebuild (tests, benchmarks, shutdown). */
   async settle(collectionId?: number): Promise<void> {
-    const runs = collectionId === undefined ? [...this.running.values()] : [this.running.get(collectionId)];
-    await Promise.all(runs);
+    const mine = (id: number) => collectionId === undefined || id === collectionId;
+    for (;;) {
+      for (const [id, timer] of this.deferred) {
+        if (!mine(id)) continue;
+        clearTimeout(timer);
+        this.deferred.delete(id);
+        if (!this.running.has(id)) this.check(id);
+      }
+      const runs = [...this.running].filter(([id]) => mine(id)).map(([, run]) => run);
+      if (runs.length === 0) return;
+      await Promise.all(runs);
+    }
   }
 }

@@ -1,0 +1,68 @@
+import type { AppConfig } from '@fjord/config';
+import type { VectorIndexRepository } from './vector-index.repository';
+import { VECTOR_INDEX_POLICY, VectorIndexService } from './vector-index.service';
+
+/** A repository whose collection 1 has `tail` unindexed rows and nothing indexed yet. */
+function fakeRepository(tail: number) {
+  const calls = { counts: 0, builds: 0 };
+  const repository = {
+    state: async () => ({ collectionId: 1, indexName: null, watermark: 0, isOpen: false, dimension: 8 }),
+    counts: async () => {
+      calls.counts++;
+      return { tail, total: tail };
+    },
+    claimBuild: async () => true,
+    releaseBuild: async () => undefined,
+    maxPointId: async () => tail,
+    build: async () => {
+      calls.builds++;
+      return 'points_hnsw_c1_w1';
+    },
+  } as unknown as VectorIndexRepository;
+  return { repository, calls };
+}
+
+const config = { vectorIndex: { m: 16, efConstruction: 64, efSearch: 100 } } as AppConfig;
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('VectorIndexService.maybeRebuild', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('checks a collection at most once per interval, and makes the skipped check at its end', async () => {
+    const { repository, calls } = fakeRepository(10);
+    const service = new VectorIndexService(repository, config);
+    service.maybeRebuild(1);
+    await service.settle(1);
+    for (let i = 0; i < 50; i++) service.maybeRebuild(1);
+    await flush();
+    expect(calls.counts).toBe(1);
+    jest.advanceTimersByTime(VECTOR_INDEX_POLICY.checkIntervalMs);
+    await service.settle(1);
+    expect(calls.counts).toBe(2);
+    expect(calls.builds).toBe(0);
+  });
+
+  it('settle() runs a postponed check at once, so a due rebuild is never left waiting', async () => {
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail);
+    const service = new VectorIndexService(repository, config);
+    service.maybeRebuild(1);
+    await service.settle(1);
+    service.maybeRebuild(1);
+    await service.settle(1);
+    expect(calls.counts).toBe(2);
+    expect(calls.builds).toBe(2);
+  });
+
+  it('stops scheduling checks on shutdown', async () => {
+    const { repository, calls } = fakeRepository(10);
+    const service = new VectorIndexService(repository, config);
+    service.maybeRebuild(1);
+    await service.settle(1);
+    service.maybeRebuild(1);
+    service.onModuleDestroy();
+    jest.advanceTimersByTime(VECTOR_INDEX_POLICY.checkIntervalMs);
+    await flush();
+    expect(calls.counts).toBe(1);
+  });
+});
