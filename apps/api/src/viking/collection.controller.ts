@@ -21,7 +21,7 @@ export class CollectionController {
   @Post('info')
   @HttpCode(200)
   async info(@Body() body: CollectionIdentityDto) {
-    return collectionInfo(await this.collections.resolve(body));
+    return collectionInfo(await this.collections.describe(body));
   }
 
   @Post('list')

@@ -1,11 +1,11 @@
-import type { CollectionRecord, DocumentRecord, PointRecord } from '@fjord/knowledge';
+import type { CollectionRecord, CollectionSummary, DocumentRecord, PointRecord } from '@fjord/knowledge';
 
 /**
  * Records -> Viking wire shapes (api.md section 1). Times: doc create/update in ms, as Viking does;
  * collection times in ms as well (documented in the README).
  */
 
-export function collectionInfo(c: CollectionRecord) {
+export function collectionInfo(c: CollectionSummary) {
   return {
     collection_name: c.name,
     resource_id: c.resourceId,

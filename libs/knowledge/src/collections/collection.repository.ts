@@ -16,9 +16,13 @@ export interface CollectionRecord {
   embeddingModel: string;
   embeddingDimension: number;
   quant: string | null;
-  docNum: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A collection with its document count, for collection/info and collection/list only. */
+export interface CollectionSummary extends CollectionRecord {
+  docNum: number;
 }
 
 interface CollectionRow {
@@ -35,14 +39,15 @@ interface CollectionRow {
   embedding_model: string;
   embedding_dimension: number;
   quant: string | null;
-  doc_num: number;
+  doc_num?: number;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `c.id, c.resource_id, c.project, c.name, c.description, c.data_type, c.preprocessing, c.index_type,
-  c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.created_at, c.updated_at,
-  (SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS doc_num`;
+  c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.created_at, c.updated_at`;
+// Counting documents grows with the collection, so only info and list pay for it, not every lookup.
+const DOC_NUM = '(SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS doc_num';
 
 function toRecord(row: CollectionRow): CollectionRecord {
   return {
@@ -58,13 +63,12 @@ function toRecord(row: CollectionRow): CollectionRecord {
     embeddingModel: row.embedding_model,
     embeddingDimension: row.embedding_dimension,
     quant: row.quant,
-    docNum: row.doc_num,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-export type NewCollection = Omit<CollectionRecord, 'id' | 'docNum' | 'createdAt' | 'updatedAt'>;
+export type NewCollection = Omit<CollectionRecord, 'id' | 'createdAt' | 'updatedAt'>;
 
 @Injectable()
 export class CollectionRepository {
@@ -113,12 +117,17 @@ export class CollectionRepository {
     return rows[0] && toRecord(rows[0]);
   }
 
-  async list(project: string | undefined): Promise<CollectionRecord[]> {
+  async list(project: string | undefined): Promise<CollectionSummary[]> {
     const { rows } = await this.db.query<CollectionRow>(
-      `SELECT ${COLUMNS} FROM collections c WHERE ($1::text IS NULL OR c.project = $1) ORDER BY c.project, c.name`,
+      `SELECT ${COLUMNS}, ${DOC_NUM} FROM collections c WHERE ($1::text IS NULL OR c.project = $1) ORDER BY c.project, c.name`,
       [project ?? null],
     );
-    return rows.map(toRecord);
+    return rows.map((row) => ({ ...toRecord(row), docNum: row.doc_num ?? 0 }));
+  }
+
+  async docCount(id: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE collection_id = $1', [id]);
+    return rows[0].n;
   }
 
   async updateDescription(id: number, description: string): Promise<void> {

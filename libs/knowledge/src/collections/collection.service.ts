@@ -5,7 +5,7 @@ import { EMBEDDING_PROVIDER, EmbeddingProvider } from '@fjord/embeddings';
 import { CollectionRefInput, identityOf } from '../schemas/common.schema';
 import { CreateCollectionInput, UpdateCollectionInput } from '../schemas/collection.schema';
 import { VectorIndexRepository } from '../vector-index/vector-index.repository';
-import { CollectionRecord, CollectionRepository } from './collection.repository';
+import { CollectionRecord, CollectionRepository, CollectionSummary } from './collection.repository';
 
 @Injectable()
 export class CollectionService {
@@ -65,7 +65,13 @@ export class CollectionService {
     return found;
   }
 
-  list(project: string | undefined): Promise<CollectionRecord[]> {
+  /** resolve() plus the document count (collection/info). */
+  async describe(ref: CollectionRefInput): Promise<CollectionSummary> {
+    const collection = await this.resolve(ref);
+    return { ...collection, docNum: await this.collections.docCount(collection.id) };
+  }
+
+  list(project: string | undefined): Promise<CollectionSummary[]> {
     return this.collections.list(project);
   }
 
