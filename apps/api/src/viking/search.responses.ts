@@ -1,19 +1,7 @@
-import type { HitDocument, SearchHit, SearchResult } from '@fjord/search';
+import type { SearchHit, SearchResult } from '@fjord/search';
+import { pointDocInfo } from './viking.responses';
 
 /** Search results -> Viking wire shapes (api.md section 1, Search). */
-
-/** doc_info of a result item (create_time in seconds, as in Viking's search results). */
-function hitDocInfo(d: HitDocument) {
-  return {
-    doc_id: d.docId,
-    doc_name: d.docName,
-    create_time: Math.floor(d.createdAt.getTime() / 1000),
-    doc_type: d.docType,
-    doc_meta: JSON.stringify(d.meta),
-    source: d.addType,
-    title: d.docName,
-  };
-}
 
 /** (ext) debug: each signal's 1-based rank and raw score; null when the point was not in that list. */
 function hitDebug(h: SearchHit) {
@@ -40,7 +28,7 @@ export function searchItem(h: SearchHit, debug: boolean) {
     process_time: h.point.createdAt.getTime(),
     recall_position: h.recallPosition,
     ...(h.rerankPosition !== undefined ? { rerank_position: h.rerankPosition } : {}),
-    doc_info: hitDocInfo(h.document),
+    doc_info: pointDocInfo(h.document),
     ...(debug ? { debug: hitDebug(h) } : {}),
   };
 }
