@@ -7,7 +7,7 @@ import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-inde
 import { countTokens } from '@fjord/text';
 import { checkDocFilter } from './filters/doc-filter';
 import { RerankService } from './rerank/rerank.service';
-import { DocumentFrequencies, idf, queryTerms } from './retrieval/bm25';
+import { DocumentFrequencies, idf, prunedLexical, queryTerms } from './retrieval/bm25';
 import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
 import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
 import { SearchKnowledgeInput, SearchKnowledgeRequest, searchKnowledgeSchema } from './schemas/search.schema';
@@ -169,7 +169,7 @@ export class SearchService {
     // Terms no point contains cannot score; dropping them keeps the posting scan to real lists.
     const present = terms.filter((t) => (stats.df.get(t) ?? 0) > 0);
     if (present.length === 0 || stats.docCount <= 0) return [];
-    return this.repository.lexical({
+    const lexicalQuery = {
       collectionId: collection.id,
       terms: present,
       weights: present.map((t) => (counts.get(t) as number) * idf(stats.docCount, stats.df.get(t) as number) * (k1 + 1)),
@@ -178,7 +178,8 @@ export class SearchService {
       b,
       avgdl: Math.max(1, stats.totalLength / stats.docCount),
       documentIds,
-    });
+    };
+    return prunedLexical(this.repository, lexicalQuery, stats.df, stats.docCount);
   }
 
   /**

@@ -229,6 +229,23 @@ export class SearchRepository {
   }
 
   /**
+   * BM25 contributions of `terms` to the given points only: primary-key lookups into the posting
+   * lists instead of scanning them (the second phase of pruned BM25, see bm25.ts).
+   */
+  async lexicalFor(query: Omit<LexicalQuery, 'k' | 'documentIds'>, pointIds: number[]): Promise<Map<number, number>> {
+    if (query.terms.length === 0 || pointIds.length === 0) return new Map();
+    const { rows } = await this.db.query<{ id: number; score: number }>(
+      `SELECT pt.point_id AS id,
+              sum(w.weight * pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8))) AS score
+         FROM unnest($2::text[], $3::float8[]) AS w(term, weight)
+         JOIN point_terms pt ON pt.collection_id = $1 AND pt.term = w.term AND pt.point_id = ANY($7::bigint[])
+        GROUP BY pt.point_id`,
+      [query.collectionId, query.terms, query.weights, query.k1, query.b, query.avgdl, pointIds],
+    );
+    return new Map(rows.map((r) => [r.id, Number(r.score)]));
+  }
+
+  /**
    * The collection's BM25 statistics and the document frequencies of `terms`, read in one statement
    * (one snapshot), so the df values belong to the returned version.
    */
