@@ -1,12 +1,8 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpuOf, postJson, startBenchApp, summary, timed } from './support/bench-harness';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '@fjord/config';
-import { createApiApp } from '../apps/api/src/create-api-app';
-import { FakeOpenAiServer } from '../test/support/fake-openai-server';
-import { createTestDatabase } from '../test/support/test-database';
 
 /**
  * `npm run bench:chat`: the latency fjord's knowledge chat adds per call (retrieval over a
@@ -56,40 +52,6 @@ function documentText(doc: number): string {
   return `# Region ${doc + 1} fjord guide\n\n${sections.join('\n\n')}\n`;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-};
-
-/**
- * POST JSON. A network error is retried (twice): while the in-process ingestion keeps the event loop
- * busy, a keep-alive socket can be closed just as the next request is sent. Every call retried here
- * is idempotent (doc/add with a doc_id replaces that document).
- */
-async function postJson(url: string, body: unknown, key?: string, attempt = 1): Promise<any> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify(body),
-    });
-  } catch (error) {
-    if (attempt >= 3) throw error;
-    return postJson(url, body, key, attempt + 1);
-  }
-  return checked(url, response);
-}
-
-async function checked(url: string, response: Response): Promise<any> {
-  const json = (await response.json()) as any;
-  if (!response.ok || (json.code !== undefined && json.code !== 0)) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 /** Milliseconds until the first non-empty fragment arrives (`pattern` on the raw SSE text); the rest is drained. */
 async function timeToFirstFragment(url: string, body: unknown, pattern: RegExp, key?: string): Promise<number> {
   const started = performance.now();
@@ -110,18 +72,7 @@ async function timeToFirstFragment(url: string, body: unknown, pattern: RegExp, 
   return first;
 }
 
-async function cpuOf(fn: () => Promise<number>): Promise<[wall: number, cpu: number]> {
-  const before = process.cpuUsage();
-  const wall = await fn();
-  const used = process.cpuUsage(before);
-  return [wall, (used.user + used.system) / 1000];
-}
 
-const timed = async (fn: () => Promise<unknown>) => {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
-};
 
 /** Interleaved pairs (fjord call, then the same prompt straight to the upstream), so drift hits both alike. */
 async function measure(label: string, viaFjord: (i: number) => Promise<number>, direct: () => Promise<number>) {
@@ -146,37 +97,28 @@ async function measure(label: string, viaFjord: (i: number) => Promise<number>, 
   return { label, direct: d, fjord: f, added: { p50: f.p50 - d.p50, p99: f.p99 - d.p99 }, cpu: summary(cpuB).p50 - summary(cpuA).p50 };
 }
 
+/** Every call here is idempotent, so network errors are retried: while in-process ingestion keeps the
+ * event loop busy, a keep-alive socket can close just as the next request goes out. */
+const post = (url: string, body: unknown, key?: string) => postJson(url, body, key, 2);
+
 async function main(): Promise<void> {
-  const fake = await FakeOpenAiServer.start({ wordsPerChunk: 4 });
-  const database = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
-  const dataDir = mkdtempSync(join(tmpdir(), 'fjord-bench-'));
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    ADMIN_API_KEY: ADMIN_KEY,
-    LLM_BASE_URL: fake.baseUrl,
-    ...(database ? { DATABASE_URL: database.url } : {}),
-  });
-  const app = await createApiApp(config);
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const backend = database ? 'PostgreSQL' : 'PGlite (embedded)';
+  const bench = await startBenchApp(ADMIN_KEY);
+  const { fake, base, backend } = bench;
   try {
     // 1. The collection, through the ingestion path.
     const loadStarted = performance.now();
-    await postJson(`${base}${KB}/collection/create`, { name: 'fjords', preprocessing: { merge_small_chunks: false } }, ADMIN_KEY);
+    await post(`${base}${KB}/collection/create`, { name: 'fjords', preprocessing: { merge_small_chunks: false } }, ADMIN_KEY);
     for (let d = 0; d < DOCS; d++) {
-      await postJson(`${base}${KB}/doc/add`, { collection_name: 'fjords', add_type: 'text', doc_type: 'md', doc_id: `region-${d + 1}`, doc_name: `region-${d + 1}.md`, content: documentText(d) }, ADMIN_KEY);
+      await post(`${base}${KB}/doc/add`, { collection_name: 'fjords', add_type: 'text', doc_type: 'md', doc_id: `region-${d + 1}`, doc_name: `region-${d + 1}.md`, content: documentText(d) }, ADMIN_KEY);
     }
     for (;;) {
-      const list = await postJson(`${base}${KB}/doc/list`, { collection_name: 'fjords', limit: 100 }, ADMIN_KEY);
+      const list = await post(`${base}${KB}/doc/list`, { collection_name: 'fjords', limit: 100 }, ADMIN_KEY);
       const pending = list.data.doc_list.filter((doc: any) => doc.status.process_status !== 0);
       if (pending.some((doc: any) => doc.status.process_status === 1)) throw new Error('a document failed to ingest');
       if (pending.length === 0 && list.data.total_num === DOCS) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const points = (await postJson(`${base}${KB}/point/list`, { collection_name: 'fjords', limit: 1 }, ADMIN_KEY)).data.total_num as number;
+    const points = (await post(`${base}${KB}/point/list`, { collection_name: 'fjords', limit: 1 }, ADMIN_KEY)).data.total_num as number;
     const loadSeconds = (performance.now() - loadStarted) / 1000;
 
     // 2. Latency: each call asks about a different fjord (retrieval runs for real every time).
@@ -194,13 +136,13 @@ async function main(): Promise<void> {
     const results = [
       await measure(
         'non-streaming (retrieval + answer)',
-        (i) => timed(() => postJson(`${base}${KB}/chat/completions`, chatBody(i, false), ADMIN_KEY)),
-        () => timed(() => postJson(upstream, { ...lastPrompt(), stream: false })),
+        (i) => timed(() => post(`${base}${KB}/chat/completions`, chatBody(i, false), ADMIN_KEY)),
+        () => timed(() => post(upstream, { ...lastPrompt(), stream: false })),
       ),
       await measure(
         'non-streaming, question naming only the fjord',
-        (i) => timed(() => postJson(`${base}${KB}/chat/completions`, { ...chatBody(i, false), messages: [{ role: 'user', content: rareQuestion(i) }] }, ADMIN_KEY)),
-        () => timed(() => postJson(upstream, { ...lastPrompt(), stream: false })),
+        (i) => timed(() => post(`${base}${KB}/chat/completions`, { ...chatBody(i, false), messages: [{ role: 'user', content: rareQuestion(i) }] }, ADMIN_KEY)),
+        () => timed(() => post(upstream, { ...lastPrompt(), stream: false })),
       ),
       await measure(
         'streaming, time to first fragment',
@@ -211,7 +153,7 @@ async function main(): Promise<void> {
     // For scale: retrieval alone (search_knowledge over HTTP, same questions, limit 5), no upstream call.
     const searchOnly = await measure(
       'search_knowledge alone (for scale)',
-      (i) => timed(() => postJson(`${base}${KB}/collection/search_knowledge`, { collection_name: 'fjords', query: question(i), limit: 5 }, ADMIN_KEY)),
+      (i) => timed(() => post(`${base}${KB}/collection/search_knowledge`, { collection_name: 'fjords', query: question(i), limit: 5 }, ADMIN_KEY)),
       async () => 0,
     );
 
@@ -236,7 +178,7 @@ async function main(): Promise<void> {
       let hits = 0;
       for (const q of questions) {
         messages.push({ role: 'user', content: q });
-        const reply = await postJson(`${base}${KB}/chat/completions`, { model: MODEL, collection_name: 'fjords', limit, messages }, ADMIN_KEY);
+        const reply = await post(`${base}${KB}/chat/completions`, { model: MODEL, collection_name: 'fjords', limit, messages }, ADMIN_KEY);
         const usage = JSON.parse(reply.data.usage);
         prompt += usage.prompt_tokens;
         cached += usage.prompt_tokens_details.cached_tokens;
@@ -263,10 +205,7 @@ async function main(): Promise<void> {
     }
     console.log('');
   } finally {
-    await app.close();
-    await fake.close();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

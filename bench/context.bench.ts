@@ -1,13 +1,10 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpuOf, postJson, startBenchApp, summary, timed } from './support/bench-harness';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '@fjord/config';
 import { countMessagesTokens } from '@fjord/llm';
-import { createApiApp } from '../apps/api/src/create-api-app';
-import { FakeOpenAiServer, fakePromptTokens } from '../test/support/fake-openai-server';
-import { createTestDatabase } from '../test/support/test-database';
+import { fakePromptTokens } from '../test/support/fake-openai-server';
 
 /**
  * `npm run bench:context`: the latency fjord's context API adds in front of an upstream that answers
@@ -26,25 +23,6 @@ const SYSTEM = {
     'You are the fjord travel assistant. Answer from the guide below and cite it.\n' +
     Array.from({ length: 40 }, (_, i) => `[${i + 1}] Fjord ${i + 1} is ${10 + i} km long, ${200 + 7 * i} m deep, and best visited between May and September; ferries run hourly from the main harbour.`).join('\n'),
 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-};
-
-async function postJson(url: string, body: unknown, key?: string): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Milliseconds until the first content chunk arrives; the rest of the stream is drained. */
 async function timeToFirstToken(url: string, body: unknown, key?: string): Promise<number> {
@@ -67,12 +45,6 @@ async function timeToFirstToken(url: string, body: unknown, key?: string): Promi
 }
 
 /** Process CPU (user + system) a call costs, in ms: everything runs in this process, so it is load-independent-ish. */
-async function cpuOf(fn: () => Promise<number>): Promise<[wall: number, cpu: number]> {
-  const before = process.cpuUsage();
-  const wall = await fn();
-  const used = process.cpuUsage(before);
-  return [wall, (used.user + used.system) / 1000];
-}
 
 async function measure(label: string, direct: () => Promise<number>, viaFjord: () => Promise<number>) {
   for (let i = 0; i < WARMUP; i++) {
@@ -98,28 +70,10 @@ async function measure(label: string, direct: () => Promise<number>, viaFjord: (
   return { label, direct: d, fjord: f, added: { p50: f.p50 - d.p50, p99: f.p99 - d.p99 }, cpu };
 }
 
-const timed = async (fn: () => Promise<unknown>) => {
-  const started = performance.now();
-  await fn();
-  return performance.now() - started;
-};
 
 async function main(): Promise<void> {
-  const fake = await FakeOpenAiServer.start({ wordsPerChunk: 4 });
-  const database = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
-  const dataDir = mkdtempSync(join(tmpdir(), 'fjord-bench-'));
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    ADMIN_API_KEY: ADMIN_KEY,
-    LLM_BASE_URL: fake.baseUrl,
-    ...(database ? { DATABASE_URL: database.url } : {}),
-  });
-  const app = await createApiApp(config);
-  await app.listen(0, '127.0.0.1');
-  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-  const backend = database ? 'PostgreSQL' : 'PGlite (embedded)';
+  const bench = await startBenchApp(ADMIN_KEY);
+  const { fake, base, backend } = bench;
   try {
     const upstream = `${fake.baseUrl}/chat/completions`;
     const create = (body: Record<string, unknown>) => postJson(`${base}/api/v3/context/create`, { model: MODEL, messages: [SYSTEM], ...body }, ADMIN_KEY);
@@ -176,10 +130,7 @@ async function main(): Promise<void> {
     console.log(`  of which served from the context cache              ${String(cachedTokens).padStart(8)}   (${((100 * cachedTokens) / reportedPrompt).toFixed(1)}% of prompt tokens)`);
     console.log(`  upstream prompt tokens per client token             ${(upstreamTokens / clientTokens).toFixed(1).padStart(8)}x\n`);
   } finally {
-    await app.close();
-    await fake.close();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

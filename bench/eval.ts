@@ -19,6 +19,7 @@ import { DB, Db } from '@fjord/database';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { fuse, FusionMethod, Normalisation } from '@fjord/search/retrieval/fusion';
 import { createApiApp } from '../apps/api/src/create-api-app';
+import { percentile } from './support/bench-harness';
 
 interface Dataset {
   name: string;
@@ -78,11 +79,6 @@ function loadSquad(file: string): Dataset {
 /** Doc ids become Viking doc_ids; anything outside [\w.:@-] is replaced (and mapped back). */
 function docIdOf(id: string): string {
   return id.replace(/[^\w.:@-]/g, '_').slice(0, 128) || '_';
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 interface Metrics {

@@ -35,6 +35,7 @@ import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.s
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { ENGLISH_STOPWORDS, analyze, countTokens } from '@fjord/text';
 import { createApiApp } from '../apps/api/src/create-api-app';
+import { percentile } from './support/bench-harness';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 1000);
 const CHUNKS_PER_DOC = 100;
@@ -93,10 +94,6 @@ function zipf(n: number, random: () => number, shift = 0): () => number {
     }
     return lo;
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 class LocalEmbeddings extends Embeddings {
