@@ -10,7 +10,7 @@
  *    collection's HNSW index built by VectorIndexService.
  * 2. EXPLAIN of the dense query: the HNSW index must be used.
  * 3. HNSW recall@10 against an exact scan, over the benchmark queries.
- * 4. autocannon: concurrent collection/search_knowledge (hybrid, limit 10) over HTTP: p50/p99, req/s.
+ * 4. autocannon (in its own process): concurrent collection/search_knowledge (hybrid, limit 10) over HTTP: p50/p99, req/s.
  * 5. The same queries through LangChain PGVectorStore.similaritySearch (same vectors, its own table
  *    with an HNSW index of the same m/ef_construction), sequentially, against fjord's sequential
  *    HTTP latency: the ratio.
@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Embeddings } from '@langchain/core/embeddings';
 import { Document } from '@langchain/core/documents';
@@ -36,6 +35,7 @@ import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { ENGLISH_STOPWORDS, analyze, countTokens } from '@fjord/text';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { percentile } from './support/bench-harness';
+import { runHttpLoad } from './support/http-load';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 1000);
 const CHUNKS_PER_DOC = 100;
@@ -108,14 +108,25 @@ class LocalEmbeddings extends Embeddings {
   }
 }
 
+function finish(lines: string[]): void {
+  console.log('\nsummary');
+  for (const line of lines) console.log(`  ${line}`);
+}
+
 async function main(): Promise<void> {
   const baseUrl = process.env.DATABASE_URL;
   if (!baseUrl) throw new Error('bench:search needs DATABASE_URL (PostgreSQL with pgvector 0.8)');
-  const dbName = `fjord_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
+  // BENCH_REUSE_DB=<name of a database an earlier run kept with BENCH_KEEP_DB=1> skips the load
+  // and the index build: the corpus and queries come from the same seed, so only writes are skipped.
+  const reuse = process.env.BENCH_REUSE_DB;
+  const dbName = reuse ?? `fjord_bench_${randomBytes(4).toString('hex')}`;
+  if (!/^fjord_bench_[0-9a-f]{8}$/.test(dbName)) throw new Error(`BENCH_REUSE_DB must name a kept bench database, not ${dbName}`);
+  if (!reuse) {
+    const admin = new Client({ connectionString: baseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+  }
   const url = new URL(baseUrl);
   url.pathname = `/${dbName}`;
 
@@ -146,7 +157,9 @@ async function main(): Promise<void> {
       return words[nextWord()];
     };
     const embedder = new LocalHashEmbedder(config.embedding.localDimension);
-    const collection = await app.get(CollectionService).create({
+    const collection = reuse
+      ? await app.get(CollectionService).resolve({ name: 'bench', project: 'default' })
+      : await app.get(CollectionService).create({
       name: 'bench',
       project: 'default',
       description: '',
@@ -163,27 +176,25 @@ async function main(): Promise<void> {
     const allTexts: string[] = [];
     for (let d = 0; d < DOCS; d++) {
       const docId = `doc-${d}`;
+      const topic = Array.from({ length: TOPIC_WORDS }, () => words[nextWord()]);
+      const contents = Array.from({ length: CHUNKS_PER_DOC }, () => Array.from({ length: WORDS_PER_CHUNK }, () => token(topic)).join(' '));
+      allTexts.push(...contents);
+      if (reuse) continue;
       const doc = await documents.saveVersion(
         { collectionId: collection.id, docId, docName: `${docId}.txt`, docType: 'txt', addType: 'text', url: null, meta: [{ field_name: 'shard', field_type: 'int64', field_value: d % 10 }], docHash: null },
         undefined,
       );
-      const newPoints: NewPoint[] = [];
-      const topic = Array.from({ length: TOPIC_WORDS }, () => words[nextWord()]);
-      for (let c = 0; c < CHUNKS_PER_DOC; c++) {
-        const content = Array.from({ length: WORDS_PER_CHUNK }, () => token(topic)).join(' ');
-        const title = `${docId}.txt`;
-        allTexts.push(content);
-        newPoints.push({
-          pointId: pointIdOf(docId, c),
-          chunkId: c,
-          chunkTitle: title,
-          chunkType: 'text',
-          content,
-          tokenCount: countTokens(content),
-          embedding: embedder.embedText(`${title}\n${content}`),
-          lexicalTerms: analyze(`${title}\n${content}`),
-        });
-      }
+      const title = `${docId}.txt`;
+      const newPoints: NewPoint[] = contents.map((content, c) => ({
+        pointId: pointIdOf(docId, c),
+        chunkId: c,
+        chunkTitle: title,
+        chunkType: 'text',
+        content,
+        tokenCount: countTokens(content),
+        embedding: embedder.embedText(`${title}\n${content}`),
+        lexicalTerms: analyze(`${title}\n${content}`),
+      }));
       await db.transaction(async (tx) => {
         await points.insertMany(tx, collection.id, doc.id, newPoints);
         await documents.markDone(tx, doc.id, { pointNum: newPoints.length, totalTokens: 0, progress: { stage: 'done', chunks_done: newPoints.length, chunks_total: newPoints.length } });
@@ -198,14 +209,18 @@ async function main(): Promise<void> {
       queryTexts.push(source.slice(start, start + n).join(' '));
     }
     const loadSeconds = (Date.now() - loadStarted) / 1000;
-    const indexStarted = Date.now();
-    await app.get(VectorIndexService).rebuildIfNeeded(collection.id, true);
-    const indexSeconds = (Date.now() - indexStarted) / 1000;
-    await db.query('VACUUM ANALYZE points');
-    await db.query('VACUUM ANALYZE point_terms');
-    await db.query('VACUUM ANALYZE documents');
     const total = DOCS * CHUNKS_PER_DOC;
-    report(`corpus: ${total} chunks in ${DOCS} documents, ${embedder.dimension}-d local embeddings; loaded in ${loadSeconds.toFixed(0)} s (${Math.round(total / loadSeconds)} chunks/s with BM25 postings), HNSW built in ${indexSeconds.toFixed(0)} s`);
+    if (reuse) {
+      report(`corpus: ${total} chunks in ${DOCS} documents, reused from database ${dbName}`);
+    } else {
+      const indexStarted = Date.now();
+      await app.get(VectorIndexService).rebuildIfNeeded(collection.id, true);
+      const indexSeconds = (Date.now() - indexStarted) / 1000;
+      await db.query('VACUUM ANALYZE points');
+      await db.query('VACUUM ANALYZE point_terms');
+      await db.query('VACUUM ANALYZE documents');
+      report(`corpus: ${total} chunks in ${DOCS} documents, ${embedder.dimension}-d local embeddings; loaded in ${loadSeconds.toFixed(0)} s (${Math.round(total / loadSeconds)} chunks/s with BM25 postings), HNSW built in ${indexSeconds.toFixed(0)} s`);
+    }
 
     // 2. EXPLAIN.
     const state = await app.get(VectorIndexRepository).state(collection.id);
@@ -216,15 +231,22 @@ async function main(): Promise<void> {
     report(`dense plan uses HNSW index ${state.indexName}: ${usesHnsw ? 'yes' : 'NO'}`);
     if (!usesHnsw) console.log(plan);
 
-    // 3. Recall@10 of the HNSW path (as search uses it: k = 50 candidates, ef_search from config) vs exact.
-    let recall = 0;
-    for (const text of queryTexts) {
-      const vector = embedder.embedText(text);
-      const approx = (await search.dense({ state, vector, k: 50, efSearch: config.vectorIndex.efSearch })).slice(0, 10).map((c) => c.id);
-      const exact = await search.exactDense(collection.id, state.dimension, vector, 10);
-      recall += approx.filter((id) => exact.includes(id)).length / exact.length;
+    // 3. Recall@10 of the HNSW path (as search uses it: k = 20 candidates for limit 10) vs exact, at
+    // the configured ef_search and at the others in BENCH_EF_SEARCH (a sweep, for tuning).
+    const exact = new Map<string, number[]>();
+    for (const text of queryTexts) exact.set(text, await search.exactDense(collection.id, state.dimension, embedder.embedText(text), 10));
+    const sweep = [...new Set([config.vectorIndex.efSearch, ...(process.env.BENCH_EF_SEARCH ?? '').split(',').filter(Boolean).map(Number)])];
+    for (const efSearch of sweep) {
+      let recall = 0;
+      const started = performance.now();
+      for (const text of queryTexts) {
+        const approx = (await search.dense({ state, vector: embedder.embedText(text), k: 20, efSearch })).slice(0, 10).map((c) => c.id);
+        const truth = exact.get(text) as number[];
+        recall += approx.filter((id) => truth.includes(id)).length / truth.length;
+      }
+      const ms = (performance.now() - started) / queryTexts.length;
+      report(`HNSW recall@10 vs exact scan: ${(recall / queryTexts.length).toFixed(4)} (ef_search ${efSearch}${efSearch === config.vectorIndex.efSearch ? ', configured' : ''}, ${queryTexts.length} queries, ${ms.toFixed(1)} ms per dense query)`);
     }
-    report(`HNSW recall@10 vs exact scan: ${(recall / queryTexts.length).toFixed(4)} (ef_search ${config.vectorIndex.efSearch}, ${queryTexts.length} queries)`);
 
     // 4. autocannon over HTTP.
     const body = (i: number) => JSON.stringify({ resource_id: collection.resourceId, query: queryTexts[i % queryTexts.length], limit: 10 });
@@ -242,22 +264,27 @@ async function main(): Promise<void> {
       }
     }
     sequential.sort((a, b) => a - b);
-    let counter = 0;
     const loadBefore = loadavg()[0];
-    const result = await autocannon({
+    const result = await runHttpLoad({
       url: `http://127.0.0.1:${port}`,
+      path,
+      headers,
+      bodies: queryTexts.map((_, i) => body(i)),
       connections: CONNECTIONS,
-      duration: DURATION_S,
-      requests: [{ method: 'POST', path, headers, setupRequest: (req) => ({ ...req, body: body(counter++) }) }],
+      durationSeconds: DURATION_S,
     });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`autocannon: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`load: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    // The load generator stops at the deadline with requests still in flight; let them finish before anything closes.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     report(
-      `search_knowledge over HTTP (hybrid, limit 10), ${CONNECTIONS} connections for ${DURATION_S} s: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s (${result.requests.total} requests)`,
+      `search_knowledge over HTTP (hybrid, limit 10), ${CONNECTIONS} connections for ${DURATION_S} s from a separate load process: p50 ${result.p50} ms, p99 ${result.p99} ms, ${Math.round(result.requestsPerSecond)} req/s (${result.total} requests)`,
     );
     report(`machine: ${cpus().length} cores, 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other processes share these cores)`);
     report(`search_knowledge sequential (1 connection): p50 ${percentile(sequential, 50).toFixed(2)} ms, p99 ${percentile(sequential, 99).toFixed(2)} ms`);
 
     // 5. LangChain PGVectorStore over the same vectors.
+    if (process.env.BENCH_LANGCHAIN === '0') return finish(lines);
+    await db.query('DROP TABLE IF EXISTS langchain_bench');
     const store = await PGVectorStore.initialize(new LocalEmbeddings(embedder), {
       postgresConnectionOptions: { connectionString: url.toString() },
       tableName: 'langchain_bench',
@@ -287,12 +314,11 @@ async function main(): Promise<void> {
     report(
       `LangChain PGVectorStore.similaritySearch (dense only, in process, over a table with its HNSW index): p50 ${percentile(lc, 50).toFixed(2)} ms, p99 ${percentile(lc, 99).toFixed(2)} ms; fjord hybrid over HTTP / LangChain dense = ${ratio.toFixed(2)}x at p50`,
     );
-    console.log('\nsummary');
-    for (const line of lines) console.log(`  ${line}`);
+    finish(lines);
   } finally {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (!process.env.BENCH_KEEP_DB) {
+    if (!process.env.BENCH_KEEP_DB && !reuse) {
       const cleanup = new Client({ connectionString: baseUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

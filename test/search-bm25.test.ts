@@ -1,4 +1,9 @@
 import { DB, Db } from '@fjord/database';
+import { LocalHashEmbedder } from '@fjord/embeddings';
+import { CollectionService } from '@fjord/knowledge/collections/collection.service';
+import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
+import { PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
+import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { analyze } from '@fjord/text';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
@@ -118,6 +123,84 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
     await addDoc('zh', '知识库检索支持中文关键词搜索，也支持英文。');
     const scores = await expectBm25('中文检索');
     expect([...scores.keys()]).toEqual(['zh-0']);
+  });
+
+  it('reads long posting lists through their heads and still returns the exact BM25 top-k', async () => {
+    // 1,500 points: "fjord" in all (a long list), "deep" in a third, "moraine" in three, lengths varied.
+    const collection = await stack.app.get(CollectionService).create({
+      name: 'long_lists',
+      project: 'default',
+      description: '',
+      data_type: 'unstructured_data',
+      preprocessing: { chunking_strategy: 'custom_balance', chunk_length: 500, merge_small_chunks: true },
+      index: { index_type: 'hnsw_hybrid', index_config: { fields: [] } },
+    });
+    const db = stack.app.get<Db>(DB);
+    const documents = stack.app.get(DocumentRepository);
+    const points = stack.app.get(PointRepository);
+    const embedder = new LocalHashEmbedder(64);
+    const contents: Array<{ pointId: string; terms: string[] }> = [];
+    for (let d = 0; d < 3; d++) {
+      const doc = await documents.saveVersion({ collectionId: collection.id, docId: `d${d}`, docName: `d${d}`, docType: 'txt', addType: 'text', url: null, meta: [], docHash: null }, undefined);
+      const batch = Array.from({ length: 500 }, (_, c) => {
+        const i = d * 500 + c;
+        const content = [`fjord note ${i}`, i % 3 === 0 ? 'deep water' : 'harbour', i % 500 === 7 ? 'moraine ridge' : '', 'filler '.repeat(i % 11), i % 4 === 0 ? 'fjord' : ''].join(' ');
+        contents.push({ pointId: pointIdOf(`d${d}`, c), terms: analyze(content) });
+        return { pointId: pointIdOf(`d${d}`, c), chunkId: c, chunkTitle: '', chunkType: 'text', content, tokenCount: 10, embedding: embedder.embedText(content), lexicalTerms: analyze(content) };
+      });
+      await db.transaction(async (tx) => {
+        await points.insertMany(tx, collection.id, doc.id, batch);
+        await documents.markDone(tx, doc.id, { pointNum: 500, totalTokens: 5000, progress: { stage: 'done', chunks_done: 500, chunks_total: 500 } });
+      });
+    }
+    const n = contents.length;
+    const avgdl = contents.reduce((sum, c) => sum + c.terms.length, 0) / n;
+    const expectedTop = (query: string, k: number): number[] => {
+      const qtf = new Map<string, number>();
+      for (const t of analyze(query)) qtf.set(t, (qtf.get(t) ?? 0) + 1);
+      const df = new Map([...qtf.keys()].map((t) => [t, contents.filter((c) => c.terms.includes(t)).length]));
+      return contents
+        .map((c) => {
+          let score = 0;
+          for (const [term, times] of qtf) {
+            const tf = c.terms.filter((t) => t === term).length;
+            if (tf === 0) continue;
+            const idf = Math.log(1 + (n - (df.get(term) as number) + 0.5) / ((df.get(term) as number) + 0.5));
+            score += times * idf * ((tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * c.terms.length) / avgdl)));
+          }
+          return score;
+        })
+        .filter((score) => score > 0)
+        .sort((a, b) => b - a)
+        .slice(0, k);
+    };
+
+    // On the prototype: every module's SearchRepository instance is observed.
+    const heads = jest.spyOn(SearchRepository.prototype, 'postingHeads');
+    const lexical = jest.spyOn(SearchRepository.prototype, 'lexical');
+    try {
+      for (const query of ['moraine fjord', 'deep fjord', 'moraine deep harbour fjord']) {
+        lexical.mockClear();
+        const res = await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'long_lists', query, limit: 10, dense_weight: 0, debug: true });
+        expect(res.status).toBe(200);
+        const reported: number[] = res.body.data.result_list.map((i: any) => i.debug.lexical.score);
+        const expected = expectedTop(query, 10);
+        expect(reported).toHaveLength(expected.length);
+        reported.forEach((score, i) => expect(score).toBeCloseTo(expected[i], 6));
+        // The "fjord" list (1,500 postings) is never scanned whole...
+        expect(lexical.mock.calls.every((call) => !call[0].terms.includes('fjord'))).toBe(true);
+      }
+      // ... but read once as a head (a few postings), then served from the cache.
+      expect(heads.mock.calls.flatMap((call) => call[1]).filter((term) => term === 'fjord')).toEqual(['fjord']);
+      expect(heads.mock.calls.every((call) => call[2] < 1500)).toBe(true);
+      // The heads are cached for this version of the collection: the same query reads none.
+      heads.mockClear();
+      await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'long_lists', query: 'deep fjord', limit: 10, dense_weight: 0 });
+      expect(heads).not.toHaveBeenCalled();
+    } finally {
+      heads.mockRestore();
+      lexical.mockRestore();
+    }
   });
 
   it('removes every posting and the statistics row with the collection', async () => {

@@ -86,7 +86,9 @@ export async function startBenchApp(adminKey: string): Promise<BenchApp> {
     async close() {
       await app.close();
       await fake.close();
-      await database?.drop();
+      // BENCH_KEEP_DB=1 leaves the database for profiling (its URL is printed).
+      if (process.env.BENCH_KEEP_DB) console.log(`kept database ${database?.url ?? '(PGlite: none)'}`);
+      else await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -7,7 +7,7 @@ import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-inde
 import { countTokens } from '@fjord/text';
 import { checkDocFilter } from './filters/doc-filter';
 import { RerankService } from './rerank/rerank.service';
-import { DocumentFrequencies, idf, prunedLexical, queryTerms } from './retrieval/bm25';
+import { DocumentFrequencies, PostingHeads, idf, prunedLexical, queryTerms } from './retrieval/bm25';
 import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
 import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
 import { SearchKnowledgeInput, SearchKnowledgeRequest, searchKnowledgeSchema } from './schemas/search.schema';
@@ -59,6 +59,7 @@ const MAX_CANDIDATES = 400;
 @Injectable()
 export class SearchService {
   private readonly documentFrequencies: DocumentFrequencies;
+  private readonly postingHeads: PostingHeads;
 
   constructor(
     private readonly repository: SearchRepository,
@@ -69,6 +70,7 @@ export class SearchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.documentFrequencies = new DocumentFrequencies(repository);
+    this.postingHeads = new PostingHeads(repository);
   }
 
   /**
@@ -179,7 +181,8 @@ export class SearchService {
       avgdl: Math.max(1, stats.totalLength / stats.docCount),
       documentIds,
     };
-    return prunedLexical(this.repository, lexicalQuery, stats.df, stats.docCount);
+    const headsOf = (long: string[], limit: number) => this.postingHeads.get(lexicalQuery, stats.version, long, limit);
+    return prunedLexical(this.repository, headsOf, lexicalQuery, stats.df);
   }
 
   /**

@@ -44,41 +44,174 @@ export class DocumentFrequencies {
   }
 }
 
-/** A term in more than this share of a collection's points is "common" for pruning. */
-export const COMMON_TERM_SHARE = 0.2;
-/** Phase one keeps this many times k candidates, so the exactness check passes more often. */
+/** Tunables of pruned BM25 (tests shrink them to fit small corpora). */
+export interface PruningOptions {
+  /** A posting list longer than this is "long": read through its cached head, never scanned. */
+  minLongList: number;
+  /** The smallest head kept per long term. */
+  minHead: number;
+}
+
+export const DEFAULT_PRUNING: PruningOptions = { minLongList: 1000, minHead: 64 };
+/** A head holds this many times k postings: deep enough that the bound below usually proves the top-k. */
+const HEAD_FACTOR = 4;
+/** A list counts as long only when it is this many times longer than the head read from it. */
+const LONG_LIST_FACTOR = 4;
+/** Short terms contribute this many times k candidates. */
 const CANDIDATE_FACTOR = 2;
+/** Relative slack for float sums computed in a different order (Postgres vs here). */
+const TIE_TOLERANCE = 1e-9;
+
+/** The best postings of each term, best first: `score` is the term's BM25 factor tf / (tf + k1 * norm). */
+export type HeadsOf = (terms: string[], limit: number) => Promise<Map<string, Candidate[]>>;
 
 /**
- * Exact BM25 top-k with MaxScore-style pruning. Posting lists of very common terms are long and add
- * little (their idf is small), yet scanning them dominates a query's cost. So: score the top
- * candidates on the rare terms only, then add the common terms' contributions for just those
- * candidates by key lookup. Any point's common-term contribution is below the sum of those terms'
- * weights (each posting adds weight * tf / (tf + ...) < weight), so when the k-th full score beats
- * what any unseen point could reach, the result is exactly the unpruned one; otherwise the full
- * query runs. Ties at the boundary take the full query too (strict comparison).
+ * BM25 top-k without scanning long posting lists, after Fagin's threshold algorithms with one round
+ * of sorted access. The candidates are the top of the short lists (scanned) and each long list's
+ * head (its best postings by term score, cached per collection version: PostingHeads). What was
+ * read gives every candidate a lower bound (the contributions seen) and an upper bound (plus the
+ * most each unseen contribution can be: a short-list top's weakest score, a head's last term
+ * score); a point outside the candidates is bounded by those maxima alone. Then, cheapest first:
+ * 1. the k best lower bounds beat every other upper bound: the top-k set is proven, and only its
+ *    members' exact scores are looked up (primary-key lookups, lexicalFor);
+ * 2. else, if the candidates could still prove it, all their exact scores are looked up and the
+ *    k-th must reach the outside bound;
+ * 3. else the full query runs.
+ * The result has the exact BM25 score at every rank; among points tied with the k-th score those
+ * found are kept (the full query would break that tie by point id). Long lists are mostly
+ * function-like words whose postings all score alike, which is what makes shallow heads enough.
+ * Filtered queries take the full query (its join to documents applies the filter before the limit).
  */
 export async function prunedLexical(
   repository: Pick<SearchRepository, 'lexical' | 'lexicalFor'>,
+  headsOf: HeadsOf,
   query: LexicalQuery,
   df: Map<string, number>,
-  docCount: number,
+  options: PruningOptions = DEFAULT_PRUNING,
 ): Promise<Candidate[]> {
-  const common = query.terms.map((term, i) => ({ term, weight: query.weights[i] })).filter(({ term }) => (df.get(term) ?? 0) > COMMON_TERM_SHARE * docCount);
-  if (common.length === 0 || common.length === query.terms.length) return repository.lexical(query);
-  const commonSet = new Set(common.map((c) => c.term));
-  const rare = query.terms.map((term, i) => ({ term, weight: query.weights[i] })).filter(({ term }) => !commonSet.has(term));
-  const limit = query.k * CANDIDATE_FACTOR;
-  const candidates = await repository.lexical({ ...query, terms: rare.map((r) => r.term), weights: rare.map((r) => r.weight), k: limit });
-  const extra = await repository.lexicalFor(
-    { ...query, terms: common.map((c) => c.term), weights: common.map((c) => c.weight) },
-    candidates.map((c) => c.id),
-  );
-  const full = candidates.map((c) => ({ id: c.id, score: c.score + (extra.get(c.id) ?? 0) })).sort((a, b) => b.score - a.score || a.id - b.id);
-  const commonBound = common.reduce((sum, c) => sum + c.weight, 0);
-  // Points outside the candidates scored at most the weakest candidate on rare terms (or nothing).
-  const unseenBound = (candidates.length === limit ? candidates[candidates.length - 1].score : 0) + commonBound;
-  const kth = full[Math.min(query.k, full.length) - 1];
-  if (full.length >= query.k && kth.score > unseenBound) return full.slice(0, query.k);
+  if (query.documentIds !== undefined) return repository.lexical(query);
+  const headSize = Math.max(options.minHead, HEAD_FACTOR * query.k);
+  const longList = Math.max(options.minLongList, LONG_LIST_FACTOR * headSize);
+  const terms = query.terms.map((term, i) => ({ term, weight: query.weights[i], df: df.get(term) ?? 0 }));
+  const long = terms.filter((t) => t.df > longList);
+  if (long.length === 0) return repository.lexical(query);
+  const short = terms.filter((t) => t.df <= longList);
+
+  const limit = CANDIDATE_FACTOR * query.k;
+  const [shortTop, heads] = await Promise.all([
+    short.length > 0 ? repository.lexical({ ...query, terms: short.map((t) => t.term), weights: short.map((t) => t.weight), k: limit }) : Promise.resolve([]),
+    headsOf(
+      long.map((t) => t.term),
+      headSize,
+    ),
+  ]);
+  const { ranked, unseen } = boundCandidates(shortTop, limit, long, heads, headSize);
+  const kth = ranked[query.k - 1];
+  // 1. The candidates' known parts alone prove the top-k set: look up only its members' scores.
+  const rest = Math.max(unseen, ...ranked.slice(query.k).map((c) => c.upper));
+  if (rest === 0 || (kth !== undefined && kth.lower >= rest * (1 - TIE_TOLERANCE))) {
+    return exactTop(repository, query, ranked.slice(0, query.k).map((c) => c.id));
+  }
+  // 2. Exact scores for every candidate may still prove it, unless even their upper bounds cannot.
+  const kthUpper = [...ranked.map((c) => c.upper)].sort((a, b) => b - a)[query.k - 1];
+  if (kthUpper !== undefined && kthUpper >= unseen * (1 - TIE_TOLERANCE)) {
+    const exact = await exactTop(repository, query, ranked.map((c) => c.id));
+    const exactKth = exact[query.k - 1];
+    if (exactKth !== undefined && exactKth.score >= unseen * (1 - TIE_TOLERANCE)) return exact.slice(0, query.k);
+  }
+  // 3. A point outside the candidates could still win.
   return repository.lexical(query);
+}
+
+interface Bounded {
+  id: number;
+  /** The contributions known exactly: short terms when the point is among the short-list top, long terms whose head holds it. */
+  lower: number;
+  /** lower plus the most each unknown contribution can be. */
+  upper: number;
+}
+
+/**
+ * Lower and upper bounds of every candidate's score from what was read (no random access), sorted
+ * by lower bound, and the bound for a point outside the candidates: a truncated short-list top's
+ * weakest score plus each truncated head's frontier (a list read to its end adds nothing).
+ */
+function boundCandidates(
+  shortTop: Candidate[],
+  limit: number,
+  long: Array<{ term: string; weight: number }>,
+  heads: Map<string, Candidate[]>,
+  headSize: number,
+): { ranked: Bounded[]; unseen: number } {
+  const shortFrontier = shortTop.length === limit ? shortTop[limit - 1].score : 0;
+  const known = new Map<number, number>(shortTop.map((c) => [c.id, c.score]));
+  const inShortTop = new Set(known.keys());
+  const frontiers = long.map((t) => {
+    const head = heads.get(t.term) ?? [];
+    return head.length >= headSize ? t.weight * head[head.length - 1].score : 0;
+  });
+  const inHead = long.map((t) => new Set((heads.get(t.term) ?? []).map((posting) => posting.id)));
+  long.forEach((t) => {
+    for (const posting of heads.get(t.term) ?? []) known.set(posting.id, (known.get(posting.id) ?? 0) + t.weight * posting.score);
+  });
+  const ranked = [...known].map(([id, lower]) => {
+    let upper = lower + (inShortTop.has(id) ? 0 : shortFrontier);
+    frontiers.forEach((frontier, i) => {
+      if (!inHead[i].has(id)) upper += frontier;
+    });
+    return { id, lower, upper };
+  });
+  ranked.sort((a, b) => b.lower - a.lower || a.id - b.id);
+  return { ranked, unseen: shortFrontier + frontiers.reduce((sum, f) => sum + f, 0) };
+}
+
+/** Exact scores of the given points, by primary-key lookups, best first (ties by id). */
+async function exactTop(repository: Pick<SearchRepository, 'lexicalFor'>, query: LexicalQuery, ids: number[]): Promise<Candidate[]> {
+  const scores = await repository.lexicalFor(query, ids);
+  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** Heads cached per collection before the cache is emptied. */
+const MAX_CACHED_HEADS = 10_000;
+
+/**
+ * Heads of long posting lists, cached per collection for one lexical_stats.version (the version
+ * fixes N and avgdl, and so every term score). Reading a head sorts its whole list once; every
+ * later query at that version costs nothing here. A head read while the collection changed (its
+ * statement saw another version) is used once and not kept.
+ */
+export class PostingHeads {
+  private readonly byCollection = new Map<number, { version: number; heads: Map<string, Candidate[]>; limits: Map<string, number> }>();
+
+  constructor(private readonly repository: Pick<SearchRepository, 'postingHeads'>) {}
+
+  async get(query: Pick<LexicalQuery, 'collectionId' | 'k1' | 'b' | 'avgdl'>, version: number, terms: string[], limit: number): Promise<Map<string, Candidate[]>> {
+    let entry = this.byCollection.get(query.collectionId);
+    if (!entry || entry.version !== version) {
+      entry = { version, heads: new Map(), limits: new Map() };
+      this.byCollection.set(query.collectionId, entry);
+    }
+    const cached = entry;
+    const out = new Map<string, Candidate[]>();
+    const missing: string[] = [];
+    for (const term of terms) {
+      const head = cached.heads.get(term);
+      if (head && (cached.limits.get(term) as number) >= limit) out.set(term, head.slice(0, limit));
+      else missing.push(term);
+    }
+    if (missing.length === 0) return out;
+    const read = await this.repository.postingHeads(query, missing, limit);
+    if (read.version === version) {
+      if (cached.heads.size + missing.length > MAX_CACHED_HEADS) {
+        cached.heads.clear();
+        cached.limits.clear();
+      }
+      for (const term of missing) {
+        cached.heads.set(term, read.heads.get(term) ?? []);
+        cached.limits.set(term, limit);
+      }
+    }
+    for (const term of missing) out.set(term, read.heads.get(term) ?? []);
+    return out;
+  }
 }

@@ -229,20 +229,57 @@ export class SearchRepository {
   }
 
   /**
-   * BM25 contributions of `terms` to the given points only: primary-key lookups into the posting
-   * lists instead of scanning them (the second phase of pruned BM25, see bm25.ts).
+   * BM25 contributions of `terms` to the given points only: one primary-key lookup per (term, point)
+   * instead of scanning the posting lists (pruned BM25, see bm25.ts). The OFFSET 0 keeps the lookup
+   * a parameterised index probe: joined plainly, Postgres reads each term's whole list and filters.
    */
   async lexicalFor(query: Omit<LexicalQuery, 'k' | 'documentIds'>, pointIds: number[]): Promise<Map<number, number>> {
     if (query.terms.length === 0 || pointIds.length === 0) return new Map();
     const { rows } = await this.db.query<{ id: number; score: number }>(
-      `SELECT pt.point_id AS id,
-              sum(w.weight * pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8))) AS score
+      `SELECT x.point_id AS id,
+              sum(w.weight * x.tf / (x.tf + $4::float8 * (1 - $5::float8 + $5::float8 * x.doc_len / $6::float8))) AS score
          FROM unnest($2::text[], $3::float8[]) AS w(term, weight)
-         JOIN point_terms pt ON pt.collection_id = $1 AND pt.term = w.term AND pt.point_id = ANY($7::bigint[])
-        GROUP BY pt.point_id`,
+        CROSS JOIN unnest($7::bigint[]) AS c(id)
+        CROSS JOIN LATERAL (SELECT pt.point_id, pt.tf, pt.doc_len FROM point_terms pt
+                             WHERE pt.collection_id = $1 AND pt.term = w.term AND pt.point_id = c.id OFFSET 0) x
+        GROUP BY x.point_id`,
       [query.collectionId, query.terms, query.weights, query.k1, query.b, query.avgdl, pointIds],
     );
-    return new Map(rows.map((r) => [r.id, Number(r.score)]));
+    return new Map(rows.map((r) => [Number(r.id), Number(r.score)]));
+  }
+
+  /**
+   * The `limit` best postings of each term by its BM25 term factor tf / (tf + k1 * (1 - b + b * len /
+   * avgdl)), best first, ties by point id (the heads of pruned BM25, see bm25.ts), and the
+   * lexical_stats.version the statement saw.
+   */
+  async postingHeads(
+    query: Pick<LexicalQuery, 'collectionId' | 'k1' | 'b' | 'avgdl'>,
+    terms: string[],
+    limit: number,
+  ): Promise<{ version: number; heads: Map<string, Candidate[]> }> {
+    const { rows } = await this.db.query<{ term: string | null; id: number | null; score: number | null; version: number | null }>(
+      `SELECT h.term, h.id, h.score, (SELECT s.version FROM lexical_stats s WHERE s.collection_id = $1) AS version
+         FROM (SELECT NULL::text AS term, NULL::bigint AS id, NULL::float8 AS score
+               UNION ALL
+               SELECT w.term, x.point_id, x.score
+                 FROM unnest($2::text[]) AS w(term)
+                CROSS JOIN LATERAL (
+                      SELECT pt.point_id, pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8)) AS score
+                        FROM point_terms pt
+                       WHERE pt.collection_id = $1 AND pt.term = w.term
+                       ORDER BY 2 DESC, pt.point_id
+                       LIMIT $3::int) x) h`,
+      [query.collectionId, terms, int(limit), query.k1, query.b, query.avgdl],
+    );
+    const heads = new Map<string, Candidate[]>(terms.map((t) => [t, []]));
+    let version = -1;
+    for (const row of rows) {
+      version = Number(row.version ?? -1);
+      if (row.term === null) continue;
+      heads.get(row.term)?.push({ id: Number(row.id), score: Number(row.score) });
+    }
+    return { version, heads };
   }
 
   /**
