@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
  * `npm run bench:chat`: the latency fjord's knowledge chat adds per call (retrieval over a
  * 10k-chunk collection, prompt building, the context-cache lookup, citation filtering) in front
  * of an upstream that answers instantly (the fake OpenAI server), non-streaming and time to the
- * first streamed fragment; and the share of prompt tokens served from the context cache over a
+ * first streamed fragment, through knowledge chat and through a bot; and the share of prompt tokens served from the context cache over a
  * 10-question conversation. The collection is loaded through the real ingestion path in this
  * process (doc/add over HTTP, the in-process job runner: parse, chunk, embed, index).
  * Postgres when DATABASE_URL is set (a fresh database), else embedded PGlite.
@@ -154,6 +154,22 @@ async function main(): Promise<void> {
         () => timeToFirstFragment(upstream, { ...lastPrompt(), stream: true }, /"content":"[^"]/),
       ),
     ];
+    // The same questions through a bot over the collection (Ark Bot v2 chat, JSON and SSE).
+    const bot = await post(`${base}/api/v2/bots`, { name: 'fjord guide', model: MODEL, knowledge: { collections: [{ name: 'fjords' }] } }, ADMIN_KEY);
+    const botChat = `${base}/api/v2/bots/${bot.id as string}/chat`;
+    const botBody = (i: number, stream: boolean) => ({ stream, messages: [{ role: 'user', content: question(i) }] });
+    results.push(
+      await measure(
+        'bot chat, non-streaming',
+        (i) => timed(() => post(botChat, botBody(i, false), ADMIN_KEY)),
+        () => timed(() => post(upstream, { ...lastPrompt(), stream: false })),
+      ),
+      await measure(
+        'bot chat, streaming, time to first fragment',
+        (i) => timeToFirstFragment(botChat, botBody(i, true), /"content":"[^"]/, ADMIN_KEY),
+        () => timeToFirstFragment(upstream, { ...lastPrompt(), stream: true }, /"content":"[^"]/),
+      ),
+    );
     // For scale: retrieval alone (search_knowledge over HTTP, same questions, limit 5), no upstream call.
     const searchOnly = await measure(
       'search_knowledge alone (for scale)',

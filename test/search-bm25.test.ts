@@ -1,10 +1,8 @@
 import { DB, Db } from '@fjord/database';
 import { LocalHashEmbedder } from '@fjord/embeddings';
-import { CollectionService } from '@fjord/knowledge/collections/collection.service';
-import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
-import { PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { analyze } from '@fjord/text';
+import { createCollectionDirect, writeDocumentDirect } from './support/direct-points';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
@@ -127,31 +125,16 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
 
   it('reads long posting lists through their heads and still returns the exact BM25 top-k', async () => {
     // 1,500 points: "fjord" in all (a long list), "deep" in a third, "moraine" in three, lengths varied.
-    const collection = await stack.app.get(CollectionService).create({
-      name: 'long_lists',
-      project: 'default',
-      description: '',
-      data_type: 'unstructured_data',
-      preprocessing: { chunking_strategy: 'custom_balance', chunk_length: 500, merge_small_chunks: true },
-      index: { index_type: 'hnsw_hybrid', index_config: { fields: [] } },
-    });
-    const db = stack.app.get<Db>(DB);
-    const documents = stack.app.get(DocumentRepository);
-    const points = stack.app.get(PointRepository);
+    const collection = await createCollectionDirect(stack.app, 'long_lists');
     const embedder = new LocalHashEmbedder(64);
-    const contents: Array<{ pointId: string; terms: string[] }> = [];
+    const contents: Array<{ terms: string[] }> = [];
     for (let d = 0; d < 3; d++) {
-      const doc = await documents.saveVersion({ collectionId: collection.id, docId: `d${d}`, docName: `d${d}`, docType: 'txt', addType: 'text', url: null, meta: [], docHash: null }, undefined);
-      const batch = Array.from({ length: 500 }, (_, c) => {
+      const chunks = Array.from({ length: 500 }, (_, c) => {
         const i = d * 500 + c;
-        const content = [`fjord note ${i}`, i % 3 === 0 ? 'deep water' : 'harbour', i % 500 === 7 ? 'moraine ridge' : '', 'filler '.repeat(i % 11), i % 4 === 0 ? 'fjord' : ''].join(' ');
-        contents.push({ pointId: pointIdOf(`d${d}`, c), terms: analyze(content) });
-        return { pointId: pointIdOf(`d${d}`, c), chunkId: c, chunkTitle: '', chunkType: 'text', content, tokenCount: 10, embedding: embedder.embedText(content), lexicalTerms: analyze(content) };
+        return [`fjord note ${i}`, i % 3 === 0 ? 'deep water' : 'harbour', i % 500 === 7 ? 'moraine ridge' : '', 'filler '.repeat(i % 11), i % 4 === 0 ? 'fjord' : ''].join(' ');
       });
-      await db.transaction(async (tx) => {
-        await points.insertMany(tx, collection.id, doc.id, batch);
-        await documents.markDone(tx, doc.id, { pointNum: 500, totalTokens: 5000, progress: { stage: 'done', chunks_done: 500, chunks_total: 500 } });
-      });
+      contents.push(...chunks.map((content) => ({ terms: analyze(content) })));
+      await writeDocumentDirect(stack.app, collection.id, `d${d}`, chunks, embedder);
     }
     const n = contents.length;
     const avgdl = contents.reduce((sum, c) => sum + c.terms.length, 0) / n;

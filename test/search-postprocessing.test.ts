@@ -1,12 +1,9 @@
 import { LocalHashEmbedder } from '@fjord/embeddings';
-import { CollectionService } from '@fjord/knowledge/collections/collection.service';
-import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
-import { PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
 import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { DB, Db } from '@fjord/database';
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
-import { analyze } from '@fjord/text';
+import { createCollectionDirect, writeDocumentDirect } from './support/direct-points';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
@@ -69,32 +66,12 @@ describe.each(BACKENDS)('chunk diffusion, chunk_group and the dense index (%s)',
   });
 
   (backend === 'services' ? it : it.skip)('uses the HNSW index on Postgres and fills the limit under a selective filter (iterative scan)', async () => {
-    const collection = await stack.app.get(CollectionService).create({
-      name: 'dense',
-      project: 'default',
-      description: '',
-      data_type: 'unstructured_data',
-      preprocessing: { chunking_strategy: 'custom_balance', chunk_length: 500, merge_small_chunks: true },
-      index: { index_type: 'hnsw_hybrid', index_config: { fields: [] } },
-    });
+    const collection = await createCollectionDirect(stack.app, 'dense');
     const db = stack.app.get<Db>(DB);
-    const documents = stack.app.get(DocumentRepository);
-    const points = stack.app.get(PointRepository);
     const embedder = new LocalHashEmbedder(384);
     for (let d = 0; d < 40; d++) {
-      const doc = await documents.saveVersion({ collectionId: collection.id, docId: `d${d}`, docName: `d${d}`, docType: 'txt', addType: 'text', url: null, meta: [], docHash: null }, undefined);
-      await db.transaction(async (tx) => {
-        await points.insertMany(
-          tx,
-          collection.id,
-          doc.id,
-          Array.from({ length: 75 }, (_, c) => {
-            const content = `topic ${d % 7} item ${c} word${(d * 75 + c) % 97} harbour`;
-            return { pointId: pointIdOf(`d${d}`, c), chunkId: c, chunkTitle: '', chunkType: 'text', content, tokenCount: 5, embedding: embedder.embedText(content), lexicalTerms: analyze(content) };
-          }),
-        );
-        await documents.markDone(tx, doc.id, { pointNum: 75, totalTokens: 375, progress: { stage: 'done', chunks_done: 75, chunks_total: 75 } });
-      });
+      const chunks = Array.from({ length: 75 }, (_, c) => `topic ${d % 7} item ${c} word${(d * 75 + c) % 97} harbour`);
+      await writeDocumentDirect(stack.app, collection.id, `d${d}`, chunks, embedder);
     }
     expect(await stack.app.get(VectorIndexService).rebuildIfNeeded(collection.id, true)).toBe(true);
     await db.query('ANALYZE points');

@@ -86,9 +86,12 @@ export async function startBenchApp(adminKey: string): Promise<BenchApp> {
     async close() {
       await app.close();
       await fake.close();
-      // BENCH_KEEP_DB=1 leaves the database for profiling (its URL is printed).
-      if (process.env.BENCH_KEEP_DB) console.log(`kept database ${database?.url ?? '(PGlite: none)'}`);
-      else await database?.drop();
+      // BENCH_KEEP_DB=1 leaves the database for profiling (the Postgres URL or the PGlite DATA_DIR is printed).
+      if (process.env.BENCH_KEEP_DB) {
+        console.log(`kept database ${database?.url ?? `DATA_DIR=${dataDir}`}`);
+        return;
+      }
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

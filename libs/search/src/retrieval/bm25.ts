@@ -59,6 +59,10 @@ const HEAD_FACTOR = 4;
 const LONG_LIST_FACTOR = 4;
 /** Short terms contribute this many times k candidates. */
 const CANDIDATE_FACTOR = 2;
+/** Step 2 of prunedLexical runs when the long lists' frontiers are at most this share of the outside bound... */
+const MAX_LONG_SHARE = 0.1;
+/** ... and looks up at most this many contenders. */
+const MAX_CONTENDERS = 2000;
 /** Relative slack for float sums computed in a different order (Postgres vs here). */
 const TIE_TOLERANCE = 1e-9;
 
@@ -71,11 +75,14 @@ export type HeadsOf = (terms: string[], limit: number) => Promise<Map<string, Ca
  * head (its best postings by term score, cached per collection version: PostingHeads). What was
  * read gives every candidate a lower bound (the contributions seen) and an upper bound (plus the
  * most each unseen contribution can be: a short-list top's weakest score, a head's last term
- * score); a point outside the candidates is bounded by those maxima alone. When the k best lower
- * bounds beat every other upper bound, the top-k set is proven and only its members' exact scores
- * are looked up (primary-key lookups, lexicalFor); otherwise the full query runs. (Looking up every
- * candidate's exact score first was tried: on the 100k-chunk bench, whose queries mix several
- * mid-frequency terms, it proved the top-k for 4 of 660 queries and cost ~2.5 ms each time.)
+ * score); a point outside the candidates is bounded by those maxima alone. Then, cheapest first:
+ * 1. the k best lower bounds beat every other upper bound: the top-k set is proven, and only its
+ *    members' exact scores are looked up (primary-key lookups, lexicalFor);
+ * 2. else, when the long lists can add little (their frontiers are under a tenth of the outside
+ *    bound), the exact scores of the candidates whose upper bound reaches the outside bound are
+ *    looked up (no other candidate can be in a proven top-k), and the k-th must reach it: this
+ *    proves ties in the short lists, decided by tiny long-term contributions;
+ * 3. else the full query runs.
  * The result has the exact BM25 score at every rank; among points tied with the k-th score those
  * found are kept (the full query would break that tie by point id). Long lists are mostly
  * function-like words whose postings all score alike, which is what makes shallow heads enough.
@@ -104,14 +111,25 @@ export async function prunedLexical(
       headSize,
     ),
   ]);
-  const { ranked, unseen } = boundCandidates(shortTop, limit, long, heads, headSize);
+  const { ranked, unseen, longShare } = boundCandidates(shortTop, limit, long, heads, headSize);
   const kth = ranked[query.k - 1];
   // 1. The candidates' known parts alone prove the top-k set: look up only its members' scores.
   const rest = Math.max(unseen, ...ranked.slice(query.k).map((c) => c.upper));
   if (rest === 0 || (kth !== undefined && kth.lower >= rest * (1 - TIE_TOLERANCE))) {
     return exactTop(repository, query, ranked.slice(0, query.k).map((c) => c.id));
   }
-  // 2. A point outside the candidates could still win.
+  // 2. Exact scores may still prove it when the long lists can add little to any score: ties in
+  // the short lists (points with the same tf and length) are then decided by small long-term
+  // contributions that only lookups know. Only candidates whose upper bound reaches the outside
+  // bound can be in a proven top-k, so only they are looked up. Where long terms carry real weight
+  // (mid-frequency terms), the lookups almost never proved anything (4 of 660 queries on the
+  // 100k-chunk bench, ~2.5 ms each), so that case goes straight to the full query.
+  const contenders = ranked.filter((c) => c.upper >= unseen * (1 - TIE_TOLERANCE));
+  if (longShare <= MAX_LONG_SHARE && contenders.length >= query.k && contenders.length <= MAX_CONTENDERS) {
+    const exact = await exactTop(repository, query, contenders.map((c) => c.id));
+    if (exact[query.k - 1].score >= unseen * (1 - TIE_TOLERANCE)) return exact.slice(0, query.k);
+  }
+  // 3. A point outside the candidates could still win.
   return repository.lexical(query);
 }
 
@@ -134,7 +152,7 @@ function boundCandidates(
   long: Array<{ term: string; weight: number }>,
   heads: Map<string, Candidate[]>,
   headSize: number,
-): { ranked: Bounded[]; unseen: number } {
+): { ranked: Bounded[]; unseen: number; longShare: number } {
   const shortFrontier = shortTop.length === limit ? shortTop[limit - 1].score : 0;
   const known = new Map<number, number>(shortTop.map((c) => [c.id, c.score]));
   const inShortTop = new Set(known.keys());
@@ -154,7 +172,9 @@ function boundCandidates(
     return { id, lower, upper };
   });
   ranked.sort((a, b) => b.lower - a.lower || a.id - b.id);
-  return { ranked, unseen: shortFrontier + frontiers.reduce((sum, f) => sum + f, 0) };
+  const longFrontier = frontiers.reduce((sum, f) => sum + f, 0);
+  const unseen = shortFrontier + longFrontier;
+  return { ranked, unseen, longShare: unseen > 0 ? longFrontier / unseen : 0 };
 }
 
 /** Exact scores of the given points, by primary-key lookups, best first (ties by id). */
@@ -163,8 +183,8 @@ async function exactTop(repository: Pick<SearchRepository, 'lexicalFor'>, query:
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
 }
 
-/** Heads cached per collection before the cache is emptied. */
-const MAX_CACHED_HEADS = 10_000;
+/** Postings kept in all cached heads together before the cache is emptied (~50 MB). */
+const MAX_CACHED_POSTINGS = 1_000_000;
 
 /**
  * Heads of long posting lists, cached per collection for one lexical_stats.version (the version
@@ -174,12 +194,17 @@ const MAX_CACHED_HEADS = 10_000;
  */
 export class PostingHeads {
   private readonly byCollection = new Map<number, { version: number; heads: Map<string, Candidate[]>; limits: Map<string, number> }>();
+  private cachedPostings = 0;
 
-  constructor(private readonly repository: Pick<SearchRepository, 'postingHeads'>) {}
+  constructor(
+    private readonly repository: Pick<SearchRepository, 'postingHeads'>,
+    private readonly maxCachedPostings = MAX_CACHED_POSTINGS,
+  ) {}
 
   async get(query: Pick<LexicalQuery, 'collectionId' | 'k1' | 'b' | 'avgdl'>, version: number, terms: string[], limit: number): Promise<Map<string, Candidate[]>> {
     let entry = this.byCollection.get(query.collectionId);
     if (!entry || entry.version !== version) {
+      for (const head of entry?.heads.values() ?? []) this.cachedPostings -= head.length;
       entry = { version, heads: new Map(), limits: new Map() };
       this.byCollection.set(query.collectionId, entry);
     }
@@ -194,12 +219,18 @@ export class PostingHeads {
     if (missing.length === 0) return out;
     const read = await this.repository.postingHeads(query, missing, limit);
     if (read.version === version) {
-      if (cached.heads.size + missing.length > MAX_CACHED_HEADS) {
-        cached.heads.clear();
-        cached.limits.clear();
+      const adding = missing.reduce((sum, term) => sum + (read.heads.get(term)?.length ?? 0), 0);
+      if (this.cachedPostings + adding > this.maxCachedPostings) {
+        for (const other of this.byCollection.values()) {
+          other.heads.clear();
+          other.limits.clear();
+        }
+        this.cachedPostings = 0;
       }
       for (const term of missing) {
-        cached.heads.set(term, read.heads.get(term) ?? []);
+        const head = read.heads.get(term) ?? [];
+        this.cachedPostings += head.length - (cached.heads.get(term)?.length ?? 0);
+        cached.heads.set(term, head);
         cached.limits.set(term, limit);
       }
     }
