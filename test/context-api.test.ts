@@ -236,11 +236,13 @@ describe.each(CONTEXT_BACKENDS)('Ark context API on %s', (backend) => {
       const b = await contexts.getOrCreatePrefixContext(MODEL, prefix, 3600);
       const other = await contexts.getOrCreatePrefixContext(MODEL, [SYSTEM], 3600);
       expect(b.id).toBe(a.id);
+      expect([a.created, b.created, other.created]).toEqual([true, false, true]);
       expect(other.id).not.toBe(a.id);
       expect(a.prefixTokens).toBe(countMessagesTokens(prefix));
       await expireContext(fjord.db, a.id);
       const revived = await contexts.getOrCreatePrefixContext(MODEL, prefix, 3600);
       expect(revived.id).toBe(a.id); // an expired, not yet swept prefix is renewed, not duplicated
+      expect(revived.created).toBe(false);
       const completion = await contexts.chat({ context_id: a.id, model: MODEL, messages: [user('What is in passage one?')] });
       expect(completion.usage.cachedTokens).toBe(a.prefixTokens);
       expect(fake.chatRequests()[0].messages).toEqual([...prefix, user('What is in passage one?')]);

@@ -6,7 +6,6 @@ import { CHAT_MODEL, ChatLogprobs, ChatMessage, ChatModel, ChatRequest, ChatUsag
 import { CitationFilter, filterCitations } from './citation-filter';
 import { buildPrefix } from './knowledge-prompt';
 import { KnowledgeRetriever, Passage } from './knowledge-retriever';
-import { PrefixReuseRepository } from './prefix-reuse.repository';
 import { retrievalQuery } from './retrieval-query';
 import type {
   ChatUsage,
@@ -73,7 +72,6 @@ export class KnowledgeChatService implements KnowledgeChat {
   constructor(
     private readonly retriever: KnowledgeRetriever,
     private readonly contexts: ContextService,
-    private readonly prefixes: PrefixReuseRepository,
     @Inject(CHAT_MODEL) private readonly model: ChatModel,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -169,7 +167,7 @@ export class KnowledgeChatService implements KnowledgeChat {
   private cachePrefix(modelName: string, prefix: ChatMessage[]): Promise<PrefixCacheState> {
     return (async () => {
       const context = await this.contexts.getOrCreatePrefixContext(modelName, prefix, PREFIX_TTL_SECONDS);
-      return { prefixTokens: context.prefixTokens, reused: await this.prefixes.wasReused(context.id) };
+      return { prefixTokens: context.prefixTokens, reused: !context.created };
     })().catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not store the prompt prefix in the context cache');
       return { prefixTokens: 0, reused: false };

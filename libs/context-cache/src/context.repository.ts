@@ -70,16 +70,18 @@ export class ContextRepository {
    * The common_prefix context for a prefix hash: created, or (when it exists, even expired but not
    * yet swept) renewed for another ttl. Returns its id.
    */
-  async upsertByPrefixHash(context: NewContext & { prefixHash: string }): Promise<string> {
-    const { rows } = await this.db.query<{ id: string }>(
+  /** Creates the prefix context, or renews the one a concurrent call (or an expired row) holds; `created` says which. */
+  async upsertByPrefixHash(context: NewContext & { prefixHash: string }): Promise<{ id: string; created: boolean }> {
+    // xmax is 0 exactly on a row this statement inserted (an ON CONFLICT update sets it).
+    const { rows } = await this.db.query<{ id: string; created: boolean }>(
       `INSERT INTO contexts (id, model, mode, ttl_seconds, truncation, messages, prefix_tokens, prefix_hash, expires_at)
        VALUES ($1, $2, 'common_prefix', $3::int, NULL, $4, $5, $6, now() + $3::int * interval '1 second')
        ON CONFLICT (prefix_hash) WHERE prefix_hash IS NOT NULL
        DO UPDATE SET ttl_seconds = EXCLUDED.ttl_seconds, expires_at = EXCLUDED.expires_at
-       RETURNING id`,
+       RETURNING id, (xmax = 0) AS created`,
       [context.id, context.model, context.ttlSeconds, JSON.stringify(context.messages), context.prefixTokens, context.prefixHash],
     );
-    return rows[0].id;
+    return rows[0];
   }
 
   /**

@@ -130,15 +130,16 @@ export class ContextService {
    * For fjord's own callers (knowledge chat, bots): the common_prefix context holding exactly these
    * messages for this model, created on first use and shared (keyed by a hash of model + messages)
    * while the same prefix recurs. Chat with it through `chat`/`chatStream` to get cached_tokens.
+   * `created` is true when this call stored the prefix (it was not cached before).
    */
-  async getOrCreatePrefixContext(model: string, messages: ContextMessage[], ttl = DEFAULT_TTL_SECONDS): Promise<{ id: string; prefixTokens: number }> {
+  async getOrCreatePrefixContext(model: string, messages: ContextMessage[], ttl = DEFAULT_TTL_SECONDS): Promise<{ id: string; prefixTokens: number; created: boolean }> {
     const prefixHash = createHash('sha256').update(JSON.stringify({ model, messages: messages.map((m) => [m.role, m.content]) })).digest('hex');
     // The common case (the prefix recurs) costs one UPDATE and no tokenizing.
     const existing = await this.contexts.renewByPrefixHash(prefixHash, ttl);
-    if (existing) return { id: existing.id, prefixTokens: existing.prefix_tokens };
+    if (existing) return { id: existing.id, prefixTokens: existing.prefix_tokens, created: false };
     const prefix = stored(messages);
     const prefixTokens = prefix.reduce((sum, m) => sum + m.tokens, 0);
-    const id = await this.contexts.upsertByPrefixHash({
+    const { id, created } = await this.contexts.upsertByPrefixHash({
       id: contextId(),
       model,
       mode: 'common_prefix',
@@ -148,7 +149,7 @@ export class ContextService {
       prefixTokens,
       prefixHash,
     });
-    return { id, prefixTokens };
+    return { id, prefixTokens, created };
   }
 
   async chat(request: ContextChatRequest, signal?: AbortSignal): Promise<ContextCompletion> {
