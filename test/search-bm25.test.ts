@@ -184,6 +184,31 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
       heads.mockRestore();
       lexical.mockRestore();
     }
+
+    // The full query's two plans (hashed for short lists, merged by point id for long ones) agree
+    // with each other and with BM25 from scratch; `postings` is the caller's hint that picks the plan.
+    const terms = ['fjord', 'deep', 'harbour'];
+    const df = terms.map((t) => contents.filter((c) => c.terms.includes(t)).length);
+    const query = {
+      collectionId: collection.id,
+      terms,
+      weights: df.map((d) => Math.log(1 + (n - d + 0.5) / (d + 0.5)) * (K1 + 1)),
+      k: 25,
+      k1: K1,
+      b: B,
+      avgdl,
+    };
+    const repository = stack.app.get(SearchRepository);
+    const hashed = await repository.lexical({ ...query, postings: 0 });
+    const merged = await repository.lexical({ ...query, postings: 1_000_000 });
+    expect(merged.map((c) => c.id)).toEqual(hashed.map((c) => c.id));
+    merged.forEach((c, i) => expect(c.score).toBeCloseTo(hashed[i].score, 9));
+    expectedTop('fjord deep harbour', 25).forEach((score, i) => expect(merged[i].score).toBeCloseTo(score, 6));
+    // Filtered to the best point's document (500 of the 1,500 points): still 25, and that point first.
+    const { rows } = await stack.app.get<Db>(DB).query<{ document_id: number }>('SELECT document_id FROM points WHERE id = $1', [merged[0].id]);
+    const filtered = await repository.lexical({ ...query, postings: 1_000_000, documentIds: [Number(rows[0].document_id)] });
+    expect(filtered).toHaveLength(25);
+    expect(filtered[0]).toEqual(merged[0]);
   });
 
   it('removes every posting and the statistics row with the collection', async () => {

@@ -180,6 +180,7 @@ export class SearchService {
       b,
       avgdl: Math.max(1, stats.totalLength / stats.docCount),
       documentIds,
+      postings: present.reduce((sum, t) => sum + (stats.df.get(t) as number), 0),
     };
     const headsOf = (long: string[], limit: number) => this.postingHeads.get(lexicalQuery, stats.version, long, limit);
     return prunedLexical(this.repository, headsOf, lexicalQuery, stats.df);

@@ -105,7 +105,9 @@ export async function prunedLexical(
 
   const limit = CANDIDATE_FACTOR * query.k;
   const [shortTop, heads] = await Promise.all([
-    short.length > 0 ? repository.lexical({ ...query, terms: short.map((t) => t.term), weights: short.map((t) => t.weight), k: limit }) : Promise.resolve([]),
+    short.length > 0
+      ? repository.lexical({ ...query, terms: short.map((t) => t.term), weights: short.map((t) => t.weight), k: limit, postings: short.reduce((sum, t) => sum + t.df, 0) })
+      : Promise.resolve([]),
     headsOf(
       long.map((t) => t.term),
       headSize,

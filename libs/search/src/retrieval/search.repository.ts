@@ -117,6 +117,8 @@ export interface LexicalQuery {
   b: number;
   avgdl: number;
   documentIds?: number[];
+  /** How many postings the terms' lists hold together (their df sum), when the caller knows it. */
+  postings?: number;
 }
 
 export interface LexicalStats {
@@ -127,6 +129,9 @@ export interface LexicalStats {
   /** Document frequency of each requested term (0 when absent). */
   df: Map<string, number>;
 }
+
+/** Posting lists at least this long (together) are merged rather than hashed (see lexical). */
+const MERGE_MIN_POSTINGS = 5000;
 
 /** Soft-deleted documents (process_status 5) are never returned. */
 const DELETING = 5;
@@ -203,20 +208,29 @@ export class SearchRepository {
   }
 
   /**
-   * BM25 top-k from the posting lists of the query's terms (migrations/20261122080000_lexical_index.sql)
-   * in one pass: each posting contributes `weight * tf / (tf + k1 * (1 - b + b * len / avgdl))`, where
-   * the caller's weight per term is `query tf * idf * (k1 + 1)` (see bm25.ts). With a filter, the
-   * scored points are joined to their documents before the limit (exact, never post-filtered short).
+   * BM25 top-k from the posting lists of the query's terms (migrations/20261122080000_lexical_index.sql):
+   * each posting contributes `weight * tf / (tf + k1 * (1 - b + b * len / avgdl))`, where the
+   * caller's weight per term is `query tf * idf * (k1 + 1)` (see bm25.ts). With a filter, the scored
+   * points are joined to their documents before the limit (exact, never post-filtered short).
+   *
+   * One index-only scan per term, each already in point_id order (the primary key is (collection,
+   * term, point)), merged (Merge Append) and summed per point as the rows stream by (GroupAggregate).
+   * Left to itself Postgres hashes all postings instead, and on 52k postings that hash aggregate took
+   * 36 ms against 16 ms for the merge (bench:search corpus, psql): hence enable_hashagg off when
+   * the lists are long. Short lists keep the one-statement plan (SET LOCAL needs a transaction,
+   * three more round trips, which cost more than they save below a few thousand postings).
    */
   async lexical(query: LexicalQuery): Promise<Candidate[]> {
     if (query.terms.length === 0) return [];
     const params: unknown[] = [query.collectionId, query.terms, query.weights, query.k1, query.b, query.avgdl];
-    const scored = `
-      SELECT pt.point_id AS id,
-             sum(w.weight * pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8))) AS score
-        FROM unnest($2::text[], $3::float8[]) AS w(term, weight)
-        JOIN point_terms pt ON pt.collection_id = $1 AND pt.term = w.term
-       GROUP BY pt.point_id`;
+    const branches = query.terms.map(
+      (_, i) => `(SELECT pt.point_id AS id,
+                         ($3::float8[])[${i + 1}] * pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8)) AS s
+                    FROM point_terms pt
+                   WHERE pt.collection_id = $1 AND pt.term = ($2::text[])[${i + 1}]
+                   ORDER BY pt.point_id)`,
+    );
+    const scored = `SELECT u.id, sum(u.s) AS score FROM (${branches.join(' UNION ALL ')}) u GROUP BY u.id`;
     let sql: string;
     if (query.documentIds !== undefined) {
       params.push(query.documentIds);
@@ -224,8 +238,12 @@ export class SearchRepository {
     } else {
       sql = `${scored} ORDER BY score DESC, id LIMIT ${int(query.k)}`;
     }
-    const { rows } = await this.db.query<{ id: number; score: number }>(sql, params);
-    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    const toCandidates = (rows: Array<{ id: number; score: number }>) => rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
+    if ((query.postings ?? Infinity) < MERGE_MIN_POSTINGS) return toCandidates((await this.db.query<{ id: number; score: number }>(sql, params)).rows);
+    return this.db.transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_hashagg = off');
+      return toCandidates((await tx.query<{ id: number; score: number }>(sql, params)).rows);
+    });
   }
 
   /**
