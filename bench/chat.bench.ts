@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DB, Db } from '@fjord/database';
-import { cpuOf, postJson, startBenchApp, summary, timed } from './support/bench-harness';
+import { cpuOf, postJson, startBenchApp, summary, timeToFirstFragment, timed } from './support/bench-harness';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -52,28 +52,6 @@ function documentText(doc: number): string {
   });
   return `# Region ${doc + 1} fjord guide\n\n${sections.join('\n\n')}\n`;
 }
-
-/** Milliseconds until the first non-empty fragment arrives (`pattern` on the raw SSE text); the rest is drained. */
-async function timeToFirstFragment(url: string, body: unknown, pattern: RegExp, key?: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok || !response.body) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  const decoder = new TextDecoder();
-  let first: number | undefined;
-  let text = '';
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk as Uint8Array, { stream: true });
-    if (first === undefined && pattern.test(text)) first = performance.now() - started;
-  }
-  if (first === undefined) throw new Error(`${url}: stream without content`);
-  return first;
-}
-
-
 
 /** Interleaved pairs (fjord call, then the same prompt straight to the upstream), so drift hits both alike. */
 async function measure(label: string, viaFjord: (i: number) => Promise<number>, direct: () => Promise<number>) {

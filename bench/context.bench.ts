@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { cpuOf, postJson, startBenchApp, summary, timed } from './support/bench-harness';
+import { cpuOf, postJson, startBenchApp, summary, timeToFirstFragment, timed } from './support/bench-harness';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,27 +24,8 @@ const SYSTEM = {
     Array.from({ length: 40 }, (_, i) => `[${i + 1}] Fjord ${i + 1} is ${10 + i} km long, ${200 + 7 * i} m deep, and best visited between May and September; ferries run hourly from the main harbour.`).join('\n'),
 };
 
-/** Milliseconds until the first content chunk arrives; the rest of the stream is drained. */
-async function timeToFirstToken(url: string, body: unknown, key?: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok || !response.body) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  const decoder = new TextDecoder();
-  let first: number | undefined;
-  let text = '';
-  for await (const chunk of response.body) {
-    text += decoder.decode(chunk as Uint8Array, { stream: true });
-    if (first === undefined && /"content":"[^"]/.test(text)) first = performance.now() - started;
-  }
-  if (first === undefined || !text.includes('[DONE]')) throw new Error(`${url}: stream without content or [DONE]`);
-  return first;
-}
-
-/** Process CPU (user + system) a call costs, in ms: everything runs in this process, so it is load-independent-ish. */
+/** Milliseconds until the first content chunk of an OpenAI-style stream (which must end with [DONE]). */
+const timeToFirstToken = (url: string, body: unknown, key?: string): Promise<number> => timeToFirstFragment(url, body, /"content":"[^"]/, key, '[DONE]');
 
 async function measure(label: string, direct: () => Promise<number>, viaFjord: () => Promise<number>) {
   for (let i = 0; i < WARMUP; i++) {

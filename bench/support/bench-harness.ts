@@ -96,3 +96,27 @@ export async function startBenchApp(adminKey: string): Promise<BenchApp> {
     },
   };
 }
+
+/**
+ * Milliseconds until the first non-empty fragment arrives (`pattern` on the raw SSE text); the rest
+ * of the stream is drained, and must contain `endMarker` when one is given.
+ */
+export async function timeToFirstFragment(url: string, body: unknown, pattern: RegExp, key?: string, endMarker?: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok || !response.body) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  const decoder = new TextDecoder();
+  let first: number | undefined;
+  let text = '';
+  for await (const chunk of response.body) {
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (first === undefined && pattern.test(text)) first = performance.now() - started;
+  }
+  if (first === undefined) throw new Error(`${url}: stream without content`);
+  if (endMarker !== undefined && !text.includes(endMarker)) throw new Error(`${url}: stream without ${endMarker}`);
+  return first;
+}
