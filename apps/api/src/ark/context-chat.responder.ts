@@ -4,6 +4,7 @@ import { ContextChatEvent, ContextChatRequest, ContextService, CompletionMeta } 
 import { ErrorCode } from '@fjord/common';
 import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
+import { abortOnDisconnect, openEventStream } from '../http/event-stream';
 import { toChatCompletion, toChunk, toUsageChunk } from './context-response.schema';
 
 /**
@@ -19,10 +20,7 @@ export class ContextChatResponder {
   constructor(private readonly contexts: ContextService) {}
 
   async respond(body: ContextChatRequest, req: Request, res: Response): Promise<void> {
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    const abort = abortOnDisconnect(res);
     try {
       if (!body.stream) {
         const completion = await this.contexts.chat(body, abort.signal);
@@ -40,13 +38,7 @@ export class ContextChatResponder {
   private async stream(req: Request, res: Response, meta: CompletionMeta, events: AsyncIterable<ContextChatEvent>, includeUsage: boolean, signal: AbortSignal): Promise<void> {
     const iterator = events[Symbol.asyncIterator]();
     let step = await iterator.next(); // throws before any byte is written: a normal HTTP error
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+    const send = openEventStream(res);
     let first = true;
     try {
       for (; !step.done; step = await iterator.next()) {
@@ -60,7 +52,7 @@ export class ContextChatResponder {
           if (includeUsage) send(toUsageChunk(meta, event.usage));
         }
       }
-      res.write('data: [DONE]\n\n');
+      send('[DONE]');
     } catch (error) {
       if (!signal.aborted) {
         const domainError = toDomainError(error);

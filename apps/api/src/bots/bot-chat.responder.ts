@@ -6,7 +6,7 @@ import { ErrorCode } from '@fjord/common';
 import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
 import { toBotChatResponse, toDeltaFragment, toLastFragment } from './bot-chat.responses';
-import { abortOnDisconnect, openEventStream, startStream } from './event-stream';
+import { abortOnDisconnect, openEventStream, startStream } from '../http/event-stream';
 
 /**
  * Writes a bot chat answer (api.md section 3): one JSON body, or SSE fragments then `data: [DONE]`.

@@ -6,7 +6,7 @@ import { BotChatCall, BotChatService, OpenAiChatInput, openAiParameters, openAiT
 import { ErrorCode } from '@fjord/common';
 import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
-import { abortOnDisconnect, openEventStream, startStream } from './event-stream';
+import { abortOnDisconnect, openEventStream, startStream } from '../http/event-stream';
 import { CompletionMeta, toDeltaChunk, toFinishChunk, toOpenAiCompletion, toUsageChunk } from './openai.responses';
 
 /**

@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { KnowledgeChatEvent, KnowledgeChatService, KnowledgeReference } from '@fjord/chat';
+import { KnowledgeChatEvent, KnowledgeChatService } from '@fjord/chat';
 import { ErrorCode } from '@fjord/common';
 import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
 import { KnowledgeChatInput, toKnowledgeChatRequest } from './knowledge-chat.dto';
+import { abortOnDisconnect, openEventStream, startStream } from '../http/event-stream';
 import { chatCompletionData, deltaData, endData } from './knowledge-chat.responses';
 
 const requestIdOf = (req: Request): string => String((req as Request & { id?: unknown }).id ?? '');
@@ -24,10 +25,7 @@ export class KnowledgeChatResponder {
   constructor(private readonly chats: KnowledgeChatService) {}
 
   async respond(body: KnowledgeChatInput, req: Request, res: Response): Promise<void> {
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    const abort = abortOnDisconnect(res);
     const request = toKnowledgeChatRequest(body);
     const retrieved = request.retrieval !== undefined;
     const requestId = requestIdOf(req);
@@ -45,21 +43,10 @@ export class KnowledgeChatResponder {
   }
 
   private async stream(req: Request, res: Response, events: AsyncIterable<KnowledgeChatEvent>, retrieved: boolean, signal: AbortSignal): Promise<void> {
-    const iterator = events[Symbol.asyncIterator]();
     // Everything up to the model's first fragment can still fail as a plain HTTP error.
-    let references: KnowledgeReference[] = [];
-    let step = await iterator.next();
-    while (!step.done && step.value.type === 'references') {
-      references = step.value.references;
-      step = await iterator.next();
-    }
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    const send = (payload: unknown) => res.write(`data:${JSON.stringify(payload)}\n\n`);
+    const { iterator, references = [], first } = await startStream(events);
+    let step = first;
+    const send = openEventStream(res, 'data:');
     try {
       for (; !step.done; step = await iterator.next()) {
         const event = step.value;

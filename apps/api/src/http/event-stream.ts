@@ -25,7 +25,12 @@ export async function startStream(events: AsyncIterable<KnowledgeChatEvent>): Pr
   }
 }
 
-export function openEventStream(res: Response): (payload: unknown) => void {
+/**
+ * Sends the 200 and the event-stream headers, and returns the writer of one event per payload
+ * (objects as JSON). `field` is how an event starts: `data: ` for Ark and OpenAI, `data:` with no
+ * space for Viking, as its documentation writes it.
+ */
+export function openEventStream(res: Response, field = 'data: '): (payload: unknown) => void {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache');
@@ -33,7 +38,7 @@ export function openEventStream(res: Response): (payload: unknown) => void {
   res.setHeader('X-Accel-Buffering', 'no');
   res.flushHeaders();
   return (payload: unknown) => {
-    res.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
+    res.write(`${field}${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
   };
 }
 
