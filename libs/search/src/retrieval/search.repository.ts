@@ -130,6 +130,14 @@ export interface LexicalStats {
   df: Map<string, number>;
 }
 
+/**
+ * BM25's term factor tf / (tf + k1 * (1 - b + b * len / avgdl)) of the posting row `pt`, in the
+ * parameter positions every BM25 statement here shares: $4 = k1, $5 = b, $6 = avgdl.
+ */
+function termFactor(pt: string): string {
+  return `${pt}.tf / (${pt}.tf + $4::float8 * (1 - $5::float8 + $5::float8 * ${pt}.doc_len / $6::float8))`;
+}
+
 /** Posting lists at least this long (together) are merged rather than hashed (see lexical). */
 const MERGE_MIN_POSTINGS = 5000;
 
@@ -225,7 +233,7 @@ export class SearchRepository {
     const params: unknown[] = [query.collectionId, query.terms, query.weights, query.k1, query.b, query.avgdl];
     const branches = query.terms.map(
       (_, i) => `(SELECT pt.point_id AS id,
-                         ($3::float8[])[${i + 1}] * pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8)) AS s
+                         ($3::float8[])[${i + 1}] * ${termFactor('pt')} AS s
                     FROM point_terms pt
                    WHERE pt.collection_id = $1 AND pt.term = ($2::text[])[${i + 1}]
                    ORDER BY pt.point_id)`,
@@ -255,7 +263,7 @@ export class SearchRepository {
     if (query.terms.length === 0 || pointIds.length === 0) return new Map();
     const { rows } = await this.db.query<{ id: number; score: number }>(
       `SELECT x.point_id AS id,
-              sum(w.weight * x.tf / (x.tf + $4::float8 * (1 - $5::float8 + $5::float8 * x.doc_len / $6::float8))) AS score
+              sum(w.weight * ${termFactor('x')}) AS score
          FROM unnest($2::text[], $3::float8[]) AS w(term, weight)
         CROSS JOIN unnest($7::bigint[]) AS c(id)
         CROSS JOIN LATERAL (SELECT pt.point_id, pt.tf, pt.doc_len FROM point_terms pt
@@ -283,7 +291,7 @@ export class SearchRepository {
                SELECT w.term, x.point_id, x.score
                  FROM unnest($2::text[]) AS w(term)
                 CROSS JOIN LATERAL (
-                      SELECT pt.point_id, pt.tf / (pt.tf + $4::float8 * (1 - $5::float8 + $5::float8 * pt.doc_len / $6::float8)) AS score
+                      SELECT pt.point_id, ${termFactor('pt')} AS score
                         FROM point_terms pt
                        WHERE pt.collection_id = $1 AND pt.term = w.term
                        ORDER BY 2 DESC, pt.point_id
