@@ -116,7 +116,8 @@ export async function prunedLexical(
   const { ranked, unseen, longShare } = boundCandidates(shortTop, limit, long, heads, headSize);
   const kth = ranked[query.k - 1];
   // 1. The candidates' known parts alone prove the top-k set: look up only its members' scores.
-  const rest = Math.max(unseen, ...ranked.slice(query.k).map((c) => c.upper));
+  let rest = unseen;
+  for (let i = query.k; i < ranked.length; i++) rest = Math.max(rest, ranked[i].upper);
   if (rest === 0 || (kth !== undefined && kth.lower >= rest * (1 - TIE_TOLERANCE))) {
     return exactTop(repository, query, ranked.slice(0, query.k).map((c) => c.id));
   }
@@ -195,7 +196,8 @@ const MAX_CACHED_POSTINGS = 1_000_000;
  * statement saw another version) is used once and not kept.
  */
 export class PostingHeads {
-  private readonly byCollection = new Map<number, { version: number; heads: Map<string, Candidate[]>; limits: Map<string, number> }>();
+  /** Per collection, one version's heads; each head remembers the limit it was read with. */
+  private readonly byCollection = new Map<number, { version: number; heads: Map<string, { limit: number; postings: Candidate[] }> }>();
   private cachedPostings = 0;
 
   constructor(
@@ -206,16 +208,16 @@ export class PostingHeads {
   async get(query: Pick<LexicalQuery, 'collectionId' | 'k1' | 'b' | 'avgdl'>, version: number, terms: string[], limit: number): Promise<Map<string, Candidate[]>> {
     let entry = this.byCollection.get(query.collectionId);
     if (!entry || entry.version !== version) {
-      for (const head of entry?.heads.values() ?? []) this.cachedPostings -= head.length;
-      entry = { version, heads: new Map(), limits: new Map() };
+      for (const head of entry?.heads.values() ?? []) this.cachedPostings -= head.postings.length;
+      entry = { version, heads: new Map() };
       this.byCollection.set(query.collectionId, entry);
     }
-    const cached = entry;
+    const cached = entry.heads;
     const out = new Map<string, Candidate[]>();
     const missing: string[] = [];
     for (const term of terms) {
-      const head = cached.heads.get(term);
-      if (head && (cached.limits.get(term) as number) >= limit) out.set(term, head.slice(0, limit));
+      const head = cached.get(term);
+      if (head && head.limit >= limit) out.set(term, head.postings.slice(0, limit));
       else missing.push(term);
     }
     if (missing.length === 0) return out;
@@ -223,17 +225,13 @@ export class PostingHeads {
     if (read.version === version) {
       const adding = missing.reduce((sum, term) => sum + (read.heads.get(term)?.length ?? 0), 0);
       if (this.cachedPostings + adding > this.maxCachedPostings) {
-        for (const other of this.byCollection.values()) {
-          other.heads.clear();
-          other.limits.clear();
-        }
+        for (const other of this.byCollection.values()) other.heads.clear();
         this.cachedPostings = 0;
       }
       for (const term of missing) {
-        const head = read.heads.get(term) ?? [];
-        this.cachedPostings += head.length - (cached.heads.get(term)?.length ?? 0);
-        cached.heads.set(term, head);
-        cached.limits.set(term, limit);
+        const postings = read.heads.get(term) ?? [];
+        this.cachedPostings += postings.length - (cached.get(term)?.postings.length ?? 0);
+        cached.set(term, { limit, postings });
       }
     }
     for (const term of missing) out.set(term, read.heads.get(term) ?? []);
