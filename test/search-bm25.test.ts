@@ -9,6 +9,29 @@ const KB = '/api/knowledge';
 const K1 = 1.2;
 const B = 0.75;
 
+/** BM25 (Lucene's idf with +1) of every document that matches the query, computed here from scratch. */
+function bm25FromScratch(docs: Array<{ id: string; terms: string[] }>, query: string): Map<string, number> {
+  const n = docs.length;
+  const avgdl = docs.reduce((s, d) => s + d.terms.length, 0) / n;
+  const qtf = new Map<string, number>();
+  for (const t of analyze(query)) qtf.set(t, (qtf.get(t) ?? 0) + 1);
+  const df = new Map([...qtf.keys()].map((term) => [term, docs.filter((x) => x.terms.includes(term)).length]));
+  const scores = new Map<string, number>();
+  for (const d of docs) {
+    let score = 0;
+    let matched = false;
+    for (const [term, times] of qtf) {
+      const tf = d.terms.filter((t) => t === term).length;
+      if (tf === 0) continue;
+      matched = true;
+      const idf = Math.log(1 + (n - (df.get(term) as number) + 0.5) / ((df.get(term) as number) + 0.5));
+      score += times * idf * ((tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * d.terms.length) / avgdl)));
+    }
+    if (matched) scores.set(d.id, score);
+  }
+  return scores;
+}
+
 /**
  * BM25 statistics through add, replace and delete: after every change, the lexical scores that
  * search_knowledge reports (debug) must equal BM25 computed here from scratch over the points the
@@ -38,26 +61,10 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
 
   /** BM25 (Lucene's idf with +1) of every point for the query, from scratch. */
   function expectedScores(points: Array<{ point_id: string; chunk_title: string; content: string }>, query: string): Map<string, number> {
-    const docs = points.map((p) => ({ id: p.point_id, terms: analyze(`${p.chunk_title}\n${p.content}`) }));
-    const n = docs.length;
-    const avgdl = docs.reduce((s, d) => s + d.terms.length, 0) / n;
-    const qtf = new Map<string, number>();
-    for (const t of analyze(query)) qtf.set(t, (qtf.get(t) ?? 0) + 1);
-    const scores = new Map<string, number>();
-    for (const d of docs) {
-      let score = 0;
-      let matched = false;
-      for (const [term, times] of qtf) {
-        const tf = d.terms.filter((t) => t === term).length;
-        if (tf === 0) continue;
-        matched = true;
-        const df = docs.filter((x) => x.terms.includes(term)).length;
-        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        score += times * idf * ((tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * d.terms.length) / avgdl)));
-      }
-      if (matched) scores.set(d.id, score);
-    }
-    return scores;
+    return bm25FromScratch(
+      points.map((p) => ({ id: p.point_id, terms: analyze(`${p.chunk_title}\n${p.content}`) })),
+      query,
+    );
   }
 
   async function reportedScores(query: string): Promise<Map<string, number>> {
@@ -127,36 +134,19 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
     // 1,500 points: "fjord" in all (a long list), "deep" in a third, "moraine" in three, lengths varied.
     const collection = await createCollectionDirect(stack.app, 'long_lists');
     const embedder = new LocalHashEmbedder(64);
-    const contents: Array<{ terms: string[] }> = [];
+    const contents: Array<{ id: string; terms: string[] }> = [];
     for (let d = 0; d < 3; d++) {
       const chunks = Array.from({ length: 500 }, (_, c) => {
         const i = d * 500 + c;
         return [`fjord note ${i}`, i % 3 === 0 ? 'deep water' : 'harbour', i % 500 === 7 ? 'moraine ridge' : '', 'filler '.repeat(i % 11), i % 4 === 0 ? 'fjord' : ''].join(' ');
       });
-      contents.push(...chunks.map((content) => ({ terms: analyze(content) })));
+      contents.push(...chunks.map((content, c) => ({ id: `d${d}-${c}`, terms: analyze(content) })));
       await writeDocumentDirect(stack.app, collection.id, `d${d}`, chunks, embedder);
     }
     const n = contents.length;
     const avgdl = contents.reduce((sum, c) => sum + c.terms.length, 0) / n;
-    const expectedTop = (query: string, k: number): number[] => {
-      const qtf = new Map<string, number>();
-      for (const t of analyze(query)) qtf.set(t, (qtf.get(t) ?? 0) + 1);
-      const df = new Map([...qtf.keys()].map((t) => [t, contents.filter((c) => c.terms.includes(t)).length]));
-      return contents
-        .map((c) => {
-          let score = 0;
-          for (const [term, times] of qtf) {
-            const tf = c.terms.filter((t) => t === term).length;
-            if (tf === 0) continue;
-            const idf = Math.log(1 + (n - (df.get(term) as number) + 0.5) / ((df.get(term) as number) + 0.5));
-            score += times * idf * ((tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * c.terms.length) / avgdl)));
-          }
-          return score;
-        })
-        .filter((score) => score > 0)
-        .sort((a, b) => b - a)
-        .slice(0, k);
-    };
+    const expectedTop = (query: string, k: number): number[] =>
+      [...bm25FromScratch(contents, query).values()].sort((a, b) => b - a).slice(0, k);
 
     // On the prototype: every module's SearchRepository instance is observed.
     const heads = jest.spyOn(SearchRepository.prototype, 'postingHeads');
