@@ -22,8 +22,16 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs fn on one pinned connection without a transaction (session settings, CREATE INDEX CONCURRENTLY). */
   session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * The value every connection starts with for a setting the Db was opened with (undefined when it
+   * was not): a query that needs exactly that value can skip its own SET LOCAL and transaction.
+   */
+  connectionSetting(name: string): string | undefined;
   close(): Promise<void>;
 }
+
+/** Settings every connection starts with (GUC name -> value), e.g. hnsw.ef_search. */
+export type ConnectionSettings = Readonly<Record<string, string>>;
 
 /** Injection token for the Db. */
 export const DB = Symbol('DB');

@@ -45,6 +45,11 @@ export class PgliteDb implements Db {
     return this.pg.transaction((tx) => fn(new PgliteTxQueryable(tx)));
   }
 
+  /** PGlite has no startup options and no network round trips to save: queries set what they need. */
+  connectionSetting(): string | undefined {
+    return undefined;
+  }
+
   async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     try {
       return await fn(this);

@@ -165,7 +165,8 @@ export class SearchRepository {
    * Cosine top-k: the HNSW-covered part of the collection through its partial expression index,
    * plus the exact top-k of the unindexed tail (see vector-index.service.ts), merged. Returns
    * similarity (1 - cosine distance). ef_search and, with a filter, pgvector 0.8's iterative scan
-   * are set per transaction so a selective filter still yields k rows.
+   * are set per transaction so a selective filter still yields k rows; an unfiltered query whose
+   * ef_search is the one Postgres connections start with (createDb) runs as one statement.
    */
   async dense(query: DenseQuery): Promise<Candidate[]> {
     const dim = int(query.state.dimension);
@@ -182,11 +183,15 @@ export class SearchRepository {
     const params: unknown[] = [toSql(query.vector)];
     if (filtered) params.push(query.documentIds);
     const iterative = filtered && (await this.supportsIterativeScan());
+    const efSearch = int(Math.min(1000, Math.max(query.efSearch, query.k)));
+    const toCandidates = (rows: Array<{ id: number; score: number }>) => rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+    if (!iterative && this.db.connectionSetting('hnsw.ef_search') === efSearch) {
+      return toCandidates((await this.db.query<{ id: number; score: number }>(sql, params)).rows);
+    }
     return this.db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL hnsw.ef_search = ${int(Math.min(1000, Math.max(query.efSearch, query.k)))}`);
+      await tx.query(`SET LOCAL hnsw.ef_search = ${efSearch}`);
       if (iterative) await tx.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
-      const { rows } = await tx.query<{ id: number; score: number }>(sql, params);
-      return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
+      return toCandidates((await tx.query<{ id: number; score: number }>(sql, params)).rows);
     });
   }
 
