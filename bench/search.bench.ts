@@ -10,7 +10,8 @@
  *    collection's HNSW index built by VectorIndexService.
  * 2. EXPLAIN of the dense query: the HNSW index must be used.
  * 3. HNSW recall@10 against an exact scan, over the benchmark queries.
- * 4. autocannon (in its own process): concurrent collection/search_knowledge (hybrid, limit 10) over HTTP: p50/p99, req/s.
+ * 4. autocannon (in its own process): concurrent collection/search_knowledge (hybrid, limit 10) over HTTP: p50/p99, req/s,
+ *    once per BENCH_CONNECTIONS entry (default 2 and 4).
  * 5. The same queries through LangChain PGVectorStore.similaritySearch (same vectors, its own table
  *    with an HNSW index of the same m/ef_construction), sequentially, against fjord's sequential
  *    HTTP latency: the ratio.
@@ -44,7 +45,8 @@ const VOCABULARY = 30_000;
 const TOPIC_WORDS = 300;
 const QUERIES = 200;
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 20);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+/** One load run per entry: 2 = this machine's cores, 4 = twice as many requests in flight as cores. */
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '2,4').split(',').map(Number);
 
 /** mulberry32: a small deterministic PRNG, so every run searches the same corpus. */
 function prng(seed: number): () => number {
@@ -264,22 +266,24 @@ async function main(): Promise<void> {
       }
     }
     sequential.sort((a, b) => a - b);
-    const loadBefore = loadavg()[0];
-    const result = await runHttpLoad({
-      url: `http://127.0.0.1:${port}`,
-      path,
-      headers,
-      bodies: queryTexts.map((_, i) => body(i)),
-      connections: CONNECTIONS,
-      durationSeconds: DURATION_S,
-    });
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`load: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    // The load generator stops at the deadline with requests still in flight; let them finish before anything closes.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    report(
-      `search_knowledge over HTTP (hybrid, limit 10), ${CONNECTIONS} connections for ${DURATION_S} s from a separate load process: p50 ${result.p50} ms, p99 ${result.p99} ms, ${Math.round(result.requestsPerSecond)} req/s (${result.total} requests)`,
-    );
-    report(`machine: ${cpus().length} cores, 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other processes share these cores)`);
+    for (const connections of CONNECTIONS) {
+      const loadBefore = loadavg()[0];
+      const result = await runHttpLoad({
+        url: `http://127.0.0.1:${port}`,
+        path,
+        headers,
+        bodies: queryTexts.map((_, i) => body(i)),
+        connections,
+        durationSeconds: DURATION_S,
+      });
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`load: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      // The load generator stops at the deadline with requests still in flight; let them finish before anything goes on.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      report(
+        `search_knowledge over HTTP (hybrid, limit 10), ${connections} connections for ${DURATION_S} s from a separate load process: p50 ${result.p50} ms, p99 ${result.p99} ms, ${Math.round(result.requestsPerSecond)} req/s (${result.total} requests)`,
+      );
+      report(`machine: ${cpus().length} cores, 1-minute load average ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after (other processes share these cores)`);
+    }
     report(`search_knowledge sequential (1 connection): p50 ${percentile(sequential, 50).toFixed(2)} ms, p99 ${percentile(sequential, 99).toFixed(2)} ms`);
 
     // 5. LangChain PGVectorStore over the same vectors.
