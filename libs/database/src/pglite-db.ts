@@ -46,7 +46,7 @@ export class PgliteDb implements Db {
   }
 
   /** PGlite has no startup options and no network round trips to save: queries set what they need. */
-  connectionSetting(): string | undefined {
+  connectionSetting(_name: string): string | undefined {
     return undefined;
   }
 
