@@ -1,4 +1,5 @@
 import type { CollectionRefInput } from '@fjord/knowledge';
+import type { ChatLogprobs } from '@fjord/llm';
 
 /**
  * Contract of the knowledge-chat core (issue 5). Used by Viking knowledge chat
@@ -74,7 +75,7 @@ export interface KnowledgeChatResult {
   answer: string;
   reasoningContent?: string;
   finishReason: string;
-  logprobs?: unknown;
+  logprobs?: ChatLogprobs;
   references: KnowledgeReference[];
   usage: ChatUsage;
   search: SearchUsage;

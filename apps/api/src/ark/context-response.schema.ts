@@ -1,16 +1,15 @@
 import { z } from 'zod';
-import type { CompletionMeta, ContextCompletion, ContextUsage, CreatedContext } from '@fjord/context-cache';
+import type { CompletionMeta, ContextCompletion, CreatedContext } from '@fjord/context-cache';
 import type { ChatLogprobs, FinishReason } from '@fjord/llm';
+import {
+  chatCompletionChunkSchema as openAiChatCompletionChunkSchema,
+  chatCompletionSchema as openAiChatCompletionSchema,
+  openAiUsageSchema,
+  toOpenAiUsage,
+  toUsageChunk,
+} from '../http/openai-chat.schema';
 
 /** The Ark / OpenAI response shapes of the context API (api.md section 2), and the mapping to them. */
-
-export const usageSchema = z.object({
-  prompt_tokens: z.number().int(),
-  completion_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().int() }),
-  completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }).optional(),
-});
 
 export const createContextResponseSchema = z.object({
   id: z.string(),
@@ -26,57 +25,15 @@ export const createContextResponseSchema = z.object({
       rolling_window_tokens: z.number().int().optional(),
     })
     .nullable(),
-  usage: usageSchema,
+  usage: openAiUsageSchema,
 });
 
-const logprobsSchema = z.object({ content: z.array(z.unknown()).nullable() }).passthrough().nullable();
-
-export const chatCompletionSchema = z.object({
-  id: z.string(),
-  object: z.literal('chat.completion'),
-  created: z.number().int(),
-  model: z.string(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      message: z.object({ role: z.literal('assistant'), content: z.string() }),
-      finish_reason: z.enum(['stop', 'length', 'content_filter']),
-      logprobs: logprobsSchema,
-    }),
-  ),
-  usage: usageSchema,
-});
-
-export const chatCompletionChunkSchema = z.object({
-  id: z.string(),
-  object: z.literal('chat.completion.chunk'),
-  created: z.number().int(),
-  model: z.string(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      delta: z.object({ role: z.literal('assistant').optional(), content: z.string().optional() }),
-      finish_reason: z.enum(['stop', 'length', 'content_filter']).nullable(),
-      logprobs: logprobsSchema,
-    }),
-  ),
-  usage: usageSchema.nullable().optional(),
-});
+export const chatCompletionSchema = openAiChatCompletionSchema({});
+export const chatCompletionChunkSchema = openAiChatCompletionChunkSchema({});
 
 export type CreateContextResponse = z.infer<typeof createContextResponseSchema>;
 export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
 export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
-type Usage = z.infer<typeof usageSchema>;
-
-export function toUsage(usage: ContextUsage): Usage {
-  return {
-    prompt_tokens: usage.promptTokens,
-    completion_tokens: usage.completionTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cachedTokens },
-    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
-  };
-}
 
 export function toCreateContextResponse(context: CreatedContext): CreateContextResponse {
   return {
@@ -108,7 +65,7 @@ export function toChatCompletion(completion: ContextCompletion): ChatCompletion 
         logprobs: completion.logprobs,
       },
     ],
-    usage: toUsage(completion.usage),
+    usage: toOpenAiUsage(completion.usage),
   };
 }
 
@@ -130,7 +87,4 @@ export function toChunk(
   };
 }
 
-/** The final usage frame of `stream_options.include_usage`: no choices. */
-export function toUsageChunk(meta: CompletionMeta, usage: ContextUsage): ChatCompletionChunk {
-  return { id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [], usage: toUsage(usage) };
-}
+export { toUsageChunk };

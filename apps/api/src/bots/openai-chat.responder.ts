@@ -7,7 +7,8 @@ import { ErrorCode } from '@fjord/common';
 import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
 import { abortOnDisconnect, openEventStream, startStream } from '../http/event-stream';
-import { CompletionMeta, toDeltaChunk, toFinishChunk, toOpenAiCompletion, toUsageChunk } from './openai.responses';
+import { CompletionMeta } from '../http/openai-chat.schema';
+import { toDeltaChunk, toFinishChunk, toOpenAiCompletion, toUsageChunk } from './openai.responses';
 
 /**
  * `POST /v1/chat/completions` with a bot id as `model` (api.md section 4): a `chat.completion`, or

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { BotRecord } from '@fjord/bots';
-import type { ChatUsage, KnowledgeChatResult, KnowledgeReference } from '@fjord/chat/knowledge-chat.types';
+import type { KnowledgeChatResult, KnowledgeReference } from '@fjord/chat/knowledge-chat.types';
+import {
+  CompletionMeta,
+  FINISH_REASONS,
+  chatCompletionChunkSchema,
+  chatCompletionSchema,
+  toOpenAiUsage,
+  toUsageChunk as toUsageFrame,
+} from '../http/openai-chat.schema';
 import { botReferenceSchema, toBotReference } from './bot-chat.responses';
 
 /**
@@ -9,50 +17,12 @@ import { botReferenceSchema, toBotReference } from './bot-chat.responses';
  * message (and in the first streamed delta); OpenAI clients ignore it, LangChain keeps it in the raw response.
  */
 
-const FINISH_REASONS = ['stop', 'length', 'content_filter'] as const;
 type FinishReason = (typeof FINISH_REASONS)[number];
 
-export const openAiUsageSchema = z.object({
-  prompt_tokens: z.number().int(),
-  completion_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().int() }),
-  completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }),
-});
-export type OpenAiUsage = z.infer<typeof openAiUsageSchema>;
-
-export const openAiCompletionSchema = z.object({
-  id: z.string(),
-  object: z.literal('chat.completion'),
-  created: z.number().int(),
-  model: z.string(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      message: z.object({ role: z.literal('assistant'), content: z.string(), references: z.array(botReferenceSchema) }),
-      finish_reason: z.enum(FINISH_REASONS),
-      logprobs: z.unknown().nullable(),
-    }),
-  ),
-  usage: openAiUsageSchema,
-});
+export const openAiCompletionSchema = chatCompletionSchema({ references: z.array(botReferenceSchema) });
 export type OpenAiCompletion = z.infer<typeof openAiCompletionSchema>;
 
-export const openAiChunkSchema = z.object({
-  id: z.string(),
-  object: z.literal('chat.completion.chunk'),
-  created: z.number().int(),
-  model: z.string(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      delta: z.object({ role: z.literal('assistant').optional(), content: z.string().optional(), references: z.array(botReferenceSchema).optional() }),
-      finish_reason: z.enum(FINISH_REASONS).nullable(),
-      logprobs: z.unknown().nullable(),
-    }),
-  ),
-  usage: openAiUsageSchema.nullable().optional(),
-});
+export const openAiChunkSchema = chatCompletionChunkSchema({ references: z.array(botReferenceSchema).optional() });
 export type OpenAiChunk = z.infer<typeof openAiChunkSchema>;
 
 export const openAiModelListSchema = z.object({
@@ -61,25 +31,8 @@ export const openAiModelListSchema = z.object({
 });
 export type OpenAiModelList = z.infer<typeof openAiModelListSchema>;
 
-/** Identifies one completion across its chunks. */
-export interface CompletionMeta {
-  id: string;
-  created: number;
-  model: string;
-}
-
 function finishReason(value: string): FinishReason {
   return (FINISH_REASONS as readonly string[]).includes(value) ? (value as FinishReason) : 'stop';
-}
-
-export function toOpenAiUsage(usage: ChatUsage): OpenAiUsage {
-  return {
-    prompt_tokens: usage.promptTokens,
-    completion_tokens: usage.completionTokens,
-    total_tokens: usage.totalTokens,
-    prompt_tokens_details: { cached_tokens: usage.cachedTokens },
-    completion_tokens_details: { reasoning_tokens: usage.reasoningTokens },
-  };
 }
 
 export function toOpenAiCompletion(meta: CompletionMeta, result: KnowledgeChatResult): OpenAiCompletion {
@@ -133,7 +86,7 @@ export function toFinishChunk(meta: CompletionMeta, result: KnowledgeChatResult,
 
 /** The final frame of `stream_options.include_usage`: no choices. */
 export function toUsageChunk(meta: CompletionMeta, result: KnowledgeChatResult): OpenAiChunk {
-  return { ...meta, object: 'chat.completion.chunk', choices: [], usage: toOpenAiUsage(result.usage) };
+  return toUsageFrame(meta, result.usage);
 }
 
 export function toModelList(bots: BotRecord[]): OpenAiModelList {
