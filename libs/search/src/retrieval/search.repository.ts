@@ -195,15 +195,22 @@ export class SearchRepository {
     });
   }
 
-  /** The plan of the dense query (benchmarks and tests check that the HNSW index is used). */
+  /**
+   * The plan of the dense query at the query's ef_search (benchmarks and tests check that the HNSW
+   * index is used). pgvector's cost estimate grows with ef_search, so on a small collection the
+   * planner may rightly prefer an exact sort.
+   */
   async explainDense(query: DenseQuery): Promise<string> {
     const dim = int(query.state.dimension);
     const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
-    const { rows } = await this.db.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
-      [toSql(query.vector)],
-    );
-    return rows.map((r) => r['QUERY PLAN']).join('\n');
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL hnsw.ef_search = ${int(Math.min(1000, Math.max(query.efSearch, query.k)))}`);
+      const { rows } = await tx.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
+        [toSql(query.vector)],
+      );
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
   }
 
   /** Exact cosine top-k over the whole collection (sequential scan): the recall reference. */
