@@ -32,8 +32,9 @@ const VIKING: Record<ErrorCode, [code: number, status: number]> = {
   [ErrorCode.BotNotFound]: [1000003, 404],
   [ErrorCode.RouteNotFound]: [1000003, 404],
   [ErrorCode.RateLimited]: [1000029, 429],
-  [ErrorCode.UpstreamError]: [1000028, 502],
-  [ErrorCode.Unavailable]: [1000028, 503],
+  // api.md's table gives 1000028 one status, 500, whatever failed; the message says which upstream it was.
+  [ErrorCode.UpstreamError]: [1000028, 500],
+  [ErrorCode.Unavailable]: [1000028, 500],
   [ErrorCode.Internal]: [1000028, 500],
 };
 
