@@ -17,8 +17,11 @@ function cosine(a: number[], b: number[]): number {
   return dot / Math.sqrt(na * nb);
 }
 
-/** A rerank service over real HTTP answering in Cohere/Jina (`results`) or TEI (array) shape. */
-async function startRerankServer(shape: 'cohere' | 'tei'): Promise<{ url: string; bodies: any[]; close: () => Promise<void> }> {
+/**
+ * A rerank service over real HTTP answering in Cohere/Jina (`results`) or TEI (array) shape, or
+ * failing: HTTP 500, an unknown answer shape, or scores for only some of the passages.
+ */
+async function startRerankServer(shape: 'cohere' | 'tei' | 'http-500' | 'unknown-shape' | 'partial'): Promise<{ url: string; bodies: any[]; close: () => Promise<void> }> {
   const bodies: any[] = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
@@ -26,6 +29,18 @@ async function startRerankServer(shape: 'cohere' | 'tei'): Promise<{ url: string
     req.on('end', () => {
       const body = JSON.parse(raw);
       bodies.push({ path: req.url, auth: req.headers.authorization, body });
+      if (shape === 'http-500') {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ error: 'model not loaded' }));
+      }
+      if (shape === 'unknown-shape') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ rankings: [0.5, 0.1] }));
+      }
+      if (shape === 'partial') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ results: [{ index: 0, relevance_score: 0.9 }] }));
+      }
       const texts: string[] = shape === 'cohere' ? body.documents : body.texts;
       // Scores by length: the shortest passage ranks first, whatever retrieval said.
       const scored = texts.map((t, index) => ({ index, score: 1 / t.length }));
@@ -219,6 +234,26 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
   });
 
   describe('rerank', () => {
+    it('collection/search takes the Viking SDK search_collection body: rerank fields at the top level', async () => {
+      const sdkBody = { query: 'harbour seals rest', limit: 3, rerank_switch: true, retrieve_count: 5, rerank_model: 'm3-v2-rerank', rerank_only_chunk: false, endpoint_id: 'ep-1' };
+      const legacy = await search(sdkBody, 'collection/search');
+      expect(legacy.status).toBe(200);
+      const items = legacy.body.data.result_list;
+      expect(items.length).toBe(3);
+      for (const item of items) expect(item.rerank_position).toEqual(expect.any(Number));
+      const modern = await search({ query: 'harbour seals rest', limit: 3, post_processing: { rerank_switch: true, retrieve_count: 5, rerank_model: 'm3-v2-rerank' } });
+      expect(items.map((i: any) => [i.point_id, i.rerank_score])).toEqual(modern.body.data.result_list.map((i: any) => [i.point_id, i.rerank_score]));
+      // post_processing wins where both set a field; top-level fields are validated like post_processing's.
+      const both = await search({ query: 'harbour seals rest', limit: 3, rerank_switch: true, retrieve_count: 5, post_processing: { rerank_switch: false } }, 'collection/search');
+      expect(both.body.data.result_list.every((i: any) => i.rerank_position === undefined)).toBe(true);
+      const bad = await search({ query: 'harbour', limit: 10, rerank_switch: true, retrieve_count: 5 }, 'collection/search');
+      expect([bad.status, bad.body.code]).toEqual([400, 1000003]);
+      expect(bad.body.message).toMatch(/post_processing\.retrieve_count: must be at least limit \(10\)/);
+      // search_knowledge keeps its own contract: a top-level rerank_switch there is not a rerank request.
+      const current = await search({ query: 'harbour seals rest', limit: 3, rerank_switch: true });
+      expect(current.body.data.result_list.every((i: any) => i.rerank_position === undefined)).toBe(true);
+    });
+
     it('reranks with the local proximity reranker and reports both positions', async () => {
       const res = await search({ query: 'harbour seals rest', limit: 3, post_processing: { rerank_switch: true, retrieve_count: 5 }, debug: true });
       const items = res.body.data.result_list;
@@ -270,11 +305,73 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     });
   });
 
+  it.each([
+    ['http-500', /rerank service answered HTTP 500: .*model not loaded/],
+    ['unknown-shape', /rerank service answered in an unknown shape/],
+    ['partial', /rerank service scored 1 of 2 passages/],
+    ['unreachable', /rerank service http:\/\/127\.0\.0\.1:\d+\/rerank unreachable/],
+  ] as const)('a rerank service failure (%s) is 1000028 / HTTP 500 naming the service, and search without rerank still answers', async (mode, message) => {
+    rerankServer = await startRerankServer(mode === 'unreachable' ? 'cohere' : mode);
+    const url = rerankServer.url;
+    if (mode === 'unreachable') {
+      await rerankServer.close();
+      rerankServer = undefined as unknown as typeof rerankServer;
+    }
+    rerankStack = await startTestStack(backend, { RERANK_BASE_URL: url });
+    try {
+      const direct = await rerankStack.post(`${KB}/service/rerank`, { datas: [{ query: 'q', content: 'one passage' }, { query: 'q', content: 'another' }] });
+      expect([direct.status, direct.body.code]).toEqual([500, 1000028]);
+      expect(direct.body.message).toMatch(message);
+      expect(direct.body.request_id).toEqual(expect.any(String));
+
+      await rerankStack.post(`${KB}/collection/create`, { name: 'reranked' });
+      for (const [id, text] of [['r1', 'harbour cranes'], ['r2', 'harbour seals']]) {
+        expect((await rerankStack.post(`${KB}/doc/add`, { collection_name: 'reranked', add_type: 'text', doc_id: id, doc_type: 'txt', content: text })).status).toBe(200);
+      }
+      for (const id of ['r1', 'r2']) expect((await waitForDocument(rerankStack, { collection_name: 'reranked', doc_id: id })).process_status).toBe(0);
+      const reranked = await rerankStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2, post_processing: { rerank_switch: true, retrieve_count: 2 } });
+      expect([reranked.status, reranked.body.code]).toEqual([500, 1000028]);
+      expect(reranked.body.message).toMatch(message);
+      const plain = await rerankStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2 });
+      expect(plain.status).toBe(200);
+      expect(plain.body.data.count).toBe(2);
+    } finally {
+      await rerankStack.close();
+      rerankStack = undefined as unknown as TestStack;
+      if (rerankServer) await rerankServer.close();
+      rerankServer = undefined as unknown as typeof rerankServer;
+    }
+  });
+
+  it('pre_processing.rewrite rewrites a follow-up from messages, and rewrite_query says what was searched', async () => {
+    const messages = [
+      { role: 'user', content: 'Where do harbour seals rest?' },
+      { role: 'assistant', content: 'On the rocks.' },
+    ];
+    const rewritten = await search({ query: 'and in winter?', limit: 1, pre_processing: { rewrite: true, messages } });
+    expect(rewritten.status).toBe(200);
+    expect(rewritten.body.data.rewrite_query).toBe('Where do harbour seals rest? and in winter?');
+    expect(rewritten.body.data.result_list[0].doc_info.doc_id).toBe('d4');
+
+    const asGiven = await search({ query: 'and in winter?', limit: 1, pre_processing: { messages } });
+    expect(asGiven.body.data.rewrite_query).toBe('and in winter?');
+    expect(asGiven.body.data.result_list[0].doc_info.doc_id).toBe('d1');
+
+    // OpenAI-style content parts count by their text; a question that stands alone is searched as given.
+    const parts = [{ role: 'user', content: [{ type: 'text', text: 'Where do harbour seals rest?' }] }];
+    const fromParts = await search({ query: 'what about them in winter?', limit: 1, pre_processing: { rewrite: true, messages: parts } });
+    expect(fromParts.body.data.rewrite_query).toBe('Where do harbour seals rest? what about them in winter?');
+    const standalone = await search({ query: 'Which cranes lift containers in the harbour of Bergen?', limit: 1, pre_processing: { rewrite: true, messages: parts } });
+    expect(standalone.body.data.rewrite_query).toBe('Which cranes lift containers in the harbour of Bergen?');
+  });
+
   describe('validation errors (1000003 naming the problem)', () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['missing query', {}, /query/],
       ['empty query', { query: '' }, /query/],
-      ['query over 8000 characters', { query: 'x'.repeat(8001) }, /query/],
+      ['query over 8000 characters', { query: 'x'.repeat(8001) }, /query: must be at most 8000 characters/],
+      ['query over 8000 characters outside the BMP', { query: '🌊'.repeat(8001) }, /query: must be at most 8000 characters/],
+      ['a query of only spaces', { query: ' \t\n ' }, /query: must contain a non-space character/],
       ['limit 0', { query: 'x', limit: 0 }, /limit/],
       ['limit 201', { query: 'x', limit: 201 }, /limit/],
       ['fractional limit', { query: 'x', limit: 1.5 }, /limit/],
@@ -306,6 +403,16 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
       expect([res.status, res.body.code]).toEqual([400, 1000003]);
       expect(res.body.message).toMatch(message);
       expect(res.body.data).toBeNull();
+    });
+
+    it('counts the 8000 in characters: 8000 emoji (16000 UTF-16 units) are a valid query', async () => {
+      const res = await search({ query: '🌊'.repeat(8000) });
+      expect([res.status, res.body.code]).toEqual([200, 0]);
+      const rerank = await stack.post(`${KB}/service/rerank`, { datas: [{ query: '🌊'.repeat(8000), content: 'waves' }] });
+      expect([rerank.status, rerank.body.code]).toEqual([200, 0]);
+      const spaces = await stack.post(`${KB}/service/rerank`, { datas: [{ query: '   ', content: 'waves' }] });
+      expect([spaces.status, spaces.body.code]).toEqual([400, 1000003]);
+      expect(spaces.body.message).toMatch(/datas\.0\.query: must contain a non-space character/);
     });
 
     it('rerank request errors and a missing collection', async () => {

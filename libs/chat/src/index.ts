@@ -1,6 +1,5 @@
 export * from './knowledge-chat.types';
 export * from './citation-filter';
-export * from './retrieval-query';
 export * from './knowledge-prompt';
 export * from './knowledge-retriever';
 export * from './knowledge-chat.service';

@@ -2,11 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError } from '@fjord/common';
 import { ContextService } from '@fjord/context-cache';
+import { retrievalQuery } from '@fjord/search';
 import { CHAT_MODEL, ChatLogprobs, ChatMessage, ChatModel, ChatRequest, ChatUsage as ModelUsage, FinishReason } from '@fjord/llm';
 import { CitationFilter, filterCitations } from './citation-filter';
 import { buildPrefix } from './knowledge-prompt';
 import { KnowledgeRetriever, Passage } from './knowledge-retriever';
-import { retrievalQuery } from './retrieval-query';
 import type {
   ChatUsage,
   KnowledgeChat,

@@ -1,4 +1,5 @@
 export * from './schemas/search.schema';
+export * from './query/retrieval-query';
 export * from './filters/doc-filter';
 export * from './retrieval/fusion';
 export * from './retrieval/bm25';

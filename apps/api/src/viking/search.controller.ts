@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/commo
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RerankService, SearchService } from '@fjord/search';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
-import { RerankDto, SearchKnowledgeDto } from './search.dto';
+import { LegacySearchDto, RerankDto, SearchKnowledgeDto } from './search.dto';
 import { rerankResponse, searchResponse } from './search.responses';
 
 @ApiTags('Viking: search')
@@ -21,10 +21,10 @@ export class SearchController {
     return searchResponse(await this.searches.search(body), body);
   }
 
-  /** The legacy name of search_knowledge: same request, same answer. */
+  /** The legacy name of search_knowledge: same answer; the request may also carry the SDK's top-level rerank fields. */
   @Post('collection/search')
   @HttpCode(200)
-  async search(@Body() body: SearchKnowledgeDto) {
+  async search(@Body() body: LegacySearchDto) {
     return searchResponse(await this.searches.search(body), body);
   }
 

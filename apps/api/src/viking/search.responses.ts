@@ -38,7 +38,7 @@ export function searchResponse(result: SearchResult, request: { debug: boolean; 
   return {
     collection_name: result.collection.name,
     count: result.hits.length,
-    // Query rewriting needs a chat model and is not done here: the query searched is the one given.
+    // The query searched: the one given, or its rewrite from pre_processing.messages (rewrite: true).
     rewrite_query: result.query,
     token_usage: request.pre_processing?.return_token_usage
       ? {

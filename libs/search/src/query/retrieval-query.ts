@@ -1,4 +1,8 @@
-import type { ChatTurn } from './knowledge-chat.types';
+/** One conversation turn as far as query rewriting cares: only user turns are read. */
+export interface QueryTurn {
+  role: string;
+  content: string;
+}
 
 /** search_knowledge takes at most 8000 characters of query. */
 export const MAX_QUERY_CHARS = 8000;
@@ -27,7 +31,7 @@ export function isFollowUp(question: string): boolean {
  * pointing at it), then the follow-up. Deterministic, so the same conversation always retrieves
  * the same passages (and so reuses the same cached prompt prefix).
  */
-export function retrievalQuery(messages: ChatTurn[]): { query: string; rewritten: boolean } {
+export function retrievalQuery(messages: QueryTurn[]): { query: string; rewritten: boolean } {
   const users = messages.filter((m) => m.role === 'user').map((m) => m.content.trim());
   const last = users.at(-1) ?? '';
   const earlier = users.slice(0, -1).filter((u) => u.length > 0);

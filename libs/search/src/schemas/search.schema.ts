@@ -3,6 +3,15 @@ import { collectionRef } from '@fjord/knowledge/schemas/common.schema';
 
 /** The request contracts of api.md section 1, Search: search_knowledge (and its alias search), service/rerank. */
 
+/**
+ * A query: api.md counts its 1..8000 in characters, so code points (an emoji is one character, two
+ * UTF-16 units), and a query of only spaces has nothing to search for.
+ */
+const queryText = z
+  .string()
+  .refine((q) => q.trim().length > 0, 'must contain a non-space character')
+  .refine((q) => q.length <= 8000 || [...q].length <= 8000, 'must be at most 8000 characters');
+
 const scalar = z.union([z.string().max(1024), z.number().finite(), z.boolean()]);
 
 export type DocFilter =
@@ -37,7 +46,7 @@ export const MAX_RETRIEVE_COUNT = 200;
 
 export const searchKnowledgeSchema = collectionRef
   .extend({
-    query: z.string().min(1).max(8000),
+    query: queryText,
     limit: z.number().int().min(1).max(MAX_LIMIT).default(10),
     dense_weight: z.number().min(0).max(1).default(0.5),
     query_param: z.object({ doc_filter: docFilterSchema.optional() }).optional(),
@@ -69,12 +78,31 @@ export const searchKnowledgeSchema = collectionRef
     }
   });
 export type SearchKnowledgeInput = z.infer<typeof searchKnowledgeSchema>;
+
+const LEGACY_RERANK_FIELDS = ['rerank_switch', 'retrieve_count', 'rerank_model'] as const;
+
+/**
+ * `collection/search`, the legacy name, as the Viking SDK's `search_collection` sends it:
+ * `rerank_switch`, `retrieve_count` and `rerank_model` at the top level rather than in
+ * `post_processing` (which wins where both set a field). Its `rerank_only_chunk` and `endpoint_id`
+ * are accepted and change nothing: the reranker always sees title and content, and models are
+ * chosen by RERANK_MODEL / rerank_model.
+ */
+export const legacySearchSchema = z.preprocess((body) => {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const record = body as Record<string, unknown>;
+  const lifted = Object.fromEntries(LEGACY_RERANK_FIELDS.filter((f) => record[f] !== undefined).map((f) => [f, record[f]]));
+  if (Object.keys(lifted).length === 0) return body;
+  const post = record.post_processing;
+  if (post !== undefined && (typeof post !== 'object' || post === null || Array.isArray(post))) return body;
+  return { ...record, post_processing: { ...lifted, ...(post as object | undefined) } };
+}, searchKnowledgeSchema);
 /** The body as a client writes it (optional fields may be left out). */
 export type SearchKnowledgeRequest = z.input<typeof searchKnowledgeSchema>;
 
 export const rerankSchema = z.object({
   datas: z
-    .array(z.object({ query: z.string().min(1).max(8000), content: z.string().min(1).max(200_000), title: z.string().max(1024).optional() }))
+    .array(z.object({ query: queryText, content: z.string().min(1).max(200_000), title: z.string().max(1024).optional() }))
     .min(1)
     .max(200),
   rerank_model: z.string().min(1).max(128).optional(),
