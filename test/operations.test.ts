@@ -29,6 +29,18 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
   });
 
+  it('serves the OpenAPI document with the request schemas of both search names', async () => {
+    const response = await fetch(`${stack.baseUrl}/docs-json`);
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as any;
+    const bodySchema = (path: string) => {
+      const ref: string | undefined = doc.paths[path]?.post?.requestBody?.content?.['application/json']?.schema?.$ref;
+      return ref ? doc.components.schemas[ref.split('/').pop() as string] : undefined;
+    };
+    expect(bodySchema('/api/knowledge/collection/search_knowledge')?.properties?.query).toBeDefined();
+    expect(bodySchema('/api/knowledge/collection/search')).toBeDefined();
+  });
+
   it('answers an unknown endpoint with 404 in the family envelope', async () => {
     const viking = await stack.post('/api/knowledge/collection/nonsense', {});
     expect([viking.status, viking.body.code]).toEqual([404, 1000003]);
