@@ -1,6 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { LocalHashEmbedder } from '@fjord/embeddings';
+import { countTokens } from '@fjord/text';
+import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
@@ -18,10 +20,11 @@ function cosine(a: number[], b: number[]): number {
 }
 
 /**
- * A rerank service over real HTTP answering in Cohere/Jina (`results`) or TEI (array) shape, or
- * failing: HTTP 500, an unknown answer shape, or scores for only some of the passages.
+ * A rerank service over real HTTP answering in Cohere (`results`), Jina (`results` and
+ * `usage.total_tokens`: 4242 per call) or TEI (array) shape, or failing: HTTP 500, an unknown answer
+ * shape, or scores for only some of the passages.
  */
-async function startRerankServer(shape: 'cohere' | 'tei' | 'http-500' | 'unknown-shape' | 'partial'): Promise<{ url: string; bodies: any[]; close: () => Promise<void> }> {
+async function startRerankServer(shape: 'cohere' | 'jina' | 'tei' | 'http-500' | 'unknown-shape' | 'partial'): Promise<{ url: string; bodies: any[]; close: () => Promise<void> }> {
   const bodies: any[] = [];
   const server: Server = createServer((req, res) => {
     let raw = '';
@@ -41,12 +44,13 @@ async function startRerankServer(shape: 'cohere' | 'tei' | 'http-500' | 'unknown
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ results: [{ index: 0, relevance_score: 0.9 }] }));
       }
-      const texts: string[] = shape === 'cohere' ? body.documents : body.texts;
+      const texts: string[] = shape === 'tei' ? body.texts : body.documents;
       // Scores by length: the shortest passage ranks first, whatever retrieval said.
       const scored = texts.map((t, index) => ({ index, score: 1 / t.length }));
       const sorted = [...scored].sort((a, b) => b.score - a.score);
+      const results = sorted.map((s) => ({ index: s.index, relevance_score: s.score }));
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(shape === 'cohere' ? { results: sorted.map((s) => ({ index: s.index, relevance_score: s.score })) } : sorted));
+      res.end(JSON.stringify(shape === 'tei' ? sorted : shape === 'jina' ? { results, usage: { total_tokens: 4242 } } : { results }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -363,6 +367,47 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     expect(fromParts.body.data.rewrite_query).toBe('Where do harbour seals rest? what about them in winter?');
     const standalone = await search({ query: 'Which cranes lift containers in the harbour of Bergen?', limit: 1, pre_processing: { rewrite: true, messages: parts } });
     expect(standalone.body.data.rewrite_query).toBe('Which cranes lift containers in the harbour of Bergen?');
+  });
+
+  it('token_usage reports what the embedding and rerank services reported, and counts o200k where they report nothing', async () => {
+    const embeddingServer = await FakeOpenAiServer.start({ embeddingDimension: 16, embeddingPromptTokens: 777 });
+    rerankServer = await startRerankServer('jina');
+    rerankStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-embedding', RERANK_BASE_URL: rerankServer.url });
+    try {
+      await rerankStack.post(`${KB}/collection/create`, { name: 'usage' });
+      for (const [id, text] of [['u1', 'harbour cranes'], ['u2', 'harbour seals']]) {
+        expect((await rerankStack.post(`${KB}/doc/add`, { collection_name: 'usage', add_type: 'text', doc_id: id, doc_type: 'txt', content: text })).status).toBe(200);
+      }
+      for (const id of ['u1', 'u2']) expect((await waitForDocument(rerankStack, { collection_name: 'usage', doc_id: id })).process_status).toBe(0);
+      const body = { name: 'usage', query: 'harbour seals', limit: 2, pre_processing: { return_token_usage: true }, post_processing: { rerank_switch: true, retrieve_count: 2 } };
+      const first = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
+      expect(first.status).toBe(200);
+      expect(first.body.data.token_usage).toEqual({
+        embedding_token_usage: { prompt_tokens: 777, completion_tokens: 0, total_tokens: 777 },
+        rerank_token_usage: 4242,
+      });
+      // The same query again: its vector comes from the query cache, no model was asked, so fjord counts.
+      const again = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
+      expect(again.body.data.token_usage.embedding_token_usage.prompt_tokens).toBe(countTokens('harbour seals'));
+      const lexicalOnly = await rerankStack.post(`${KB}/collection/search_knowledge`, { ...body, dense_weight: 0 });
+      expect(lexicalOnly.body.data.token_usage.embedding_token_usage.prompt_tokens).toBe(0);
+      const pairs = await rerankStack.post(`${KB}/service/rerank`, { datas: [{ query: 'q', content: 'a' }, { query: 'r', content: 'b' }] });
+      expect(pairs.body.data.token_usage).toBe(2 * 4242); // one call per distinct query
+    } finally {
+      await rerankStack.close();
+      rerankStack = undefined as unknown as TestStack;
+      await rerankServer.close();
+      rerankServer = undefined as unknown as typeof rerankServer;
+      await embeddingServer.close();
+    }
+  });
+
+  it('rerank token_usage counts query, title and content alike in search and service/rerank when the service reports none', async () => {
+    const withTitle = await stack.post(`${KB}/service/rerank`, { datas: [{ query: 'harbour seals', content: 'Harbour seals rest on the rocks.', title: 'd4.txt' }] });
+    expect(withTitle.body.data.token_usage).toBe(countTokens('harbour seals') + countTokens('Harbour seals rest on the rocks.') + countTokens('d4.txt'));
+    const searched = await search({ query: 'harbour seals', limit: 1, pre_processing: { return_token_usage: true }, post_processing: { rerank_switch: true, retrieve_count: 1 } });
+    const item = searched.body.data.result_list[0];
+    expect(searched.body.data.token_usage.rerank_token_usage).toBe(countTokens('harbour seals') + countTokens(item.content) + countTokens(item.chunk_title));
   });
 
   describe('validation errors (1000003 naming the problem)', () => {

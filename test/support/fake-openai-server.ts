@@ -60,6 +60,11 @@ export interface FakeOpenAiOptions {
   /** Words per streamed chunk (default 2). */
   wordsPerChunk?: number;
   embeddingDimension?: number;
+  /**
+   * usage.prompt_tokens of an embeddings response: a number (its own tokenizer, as a real model
+   * server has), or the o200k count of the inputs by default. reportUsage false leaves usage out.
+   */
+  embeddingPromptTokens?: number;
 }
 
 export function defaultReply(body: ChatBody): string {
@@ -278,8 +283,9 @@ export class FakeOpenAiServer {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const dimension = body.dimensions ?? this.options.embeddingDimension ?? 64;
     const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(String(text), dimension) }));
-    const tokens = inputs.reduce((sum, text) => sum + countTokens(String(text)), 0);
-    this.json(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    const tokens = this.options.embeddingPromptTokens ?? inputs.reduce((sum, text) => sum + countTokens(String(text)), 0);
+    const usage = this.options.reportUsage === false ? {} : { usage: { prompt_tokens: tokens, total_tokens: tokens } };
+    this.json(res, 200, { object: 'list', data, model: body.model, ...usage });
   }
 }
 

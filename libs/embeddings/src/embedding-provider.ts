@@ -12,6 +12,14 @@ export interface EmbeddingProvider {
   readonly dimension: number | undefined;
   /** One vector per text, in input order. */
   embed(texts: string[], purpose: EmbeddingPurpose): Promise<number[][]>;
+  /** One query's vector, with the prompt tokens the model reported for it (when it reports any). */
+  embedQuery(text: string): Promise<QueryEmbedding>;
+}
+
+export interface QueryEmbedding {
+  vector: number[];
+  /** As the upstream reported them; undefined when it did not (or no upstream was asked). */
+  promptTokens?: number;
 }
 
 /** Injection token for the configured EmbeddingProvider. */

@@ -1,5 +1,5 @@
 import type { EmbeddingCacheEntry } from './embedding-cache.repository';
-import type { EmbeddingProvider, EmbeddingPurpose } from './embedding-provider';
+import type { EmbeddingProvider, EmbeddingPurpose, QueryEmbedding } from './embedding-provider';
 import { EmbeddingService, textHash, type EmbeddingCache } from './embedding.service';
 import { LocalHashEmbedder } from './local-hash-embedder';
 
@@ -36,6 +36,12 @@ class RecordingProvider implements EmbeddingProvider {
   async embed(texts: string[], purpose: EmbeddingPurpose): Promise<number[][]> {
     this.calls.push({ texts: [...texts], purpose });
     return texts.map((text) => [text.length, text.charCodeAt(0)]);
+  }
+
+  /** Reports one prompt token per character, as a model server would report its own count. */
+  async embedQuery(text: string): Promise<QueryEmbedding> {
+    const [vector] = await this.embed([text], 'query');
+    return { vector, promptTokens: text.length };
   }
 }
 
@@ -105,9 +111,10 @@ describe('EmbeddingService', () => {
 
   it('embeds queries with purpose "query" and keeps recent ones in an LRU', async () => {
     service = new EmbeddingService(provider, cache, { queryCacheSize: 2 });
-    expect(await service.embedQuery('q1')).toEqual(vectorOf('q1'));
+    expect(await service.embedQuery('q1')).toEqual({ vector: vectorOf('q1'), promptTokens: 2 });
     await service.embedQuery('q2');
-    await service.embedQuery('q1'); // hit: q1 becomes most recent
+    // A hit asks no model, so it has no reported usage (search counts the query itself then).
+    expect(await service.embedQuery('q1')).toEqual({ vector: vectorOf('q1') }); // hit: q1 becomes most recent
     await service.embedQuery('q3'); // evicts q2
     await service.embedQuery('q1'); // still cached
     await service.embedQuery('q2'); // evicted: embedded again

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddingCacheRepository } from './embedding-cache.repository';
-import type { EmbeddingProvider } from './embedding-provider';
+import type { EmbeddingProvider, QueryEmbedding } from './embedding-provider';
 
 /** The cache methods the service uses (the repository, or an in-memory fake in tests). */
 export type EmbeddingCache = Pick<EmbeddingCacheRepository, 'getMany' | 'putMany'>;
@@ -76,19 +76,20 @@ export class EmbeddingService {
     return { vectors: hashes.map((hash) => byHash.get(hash) as number[]), embeddedCount: misses.length };
   }
 
-  async embedQuery(text: string): Promise<number[]> {
+  /** A query's vector; `promptTokens` only when the model was asked and reported them (not on a cache hit). */
+  async embedQuery(text: string): Promise<QueryEmbedding> {
     const cached = this.queryCache.get(text);
     if (cached) {
       this.queryCache.delete(text);
       this.queryCache.set(text, cached);
-      return cached;
+      return { vector: cached };
     }
-    const [vector] = await this.provider.embed([text], 'query');
-    this.queryCache.set(text, vector);
+    const embedded = await this.provider.embedQuery(text);
+    this.queryCache.set(text, embedded.vector);
     if (this.queryCache.size > this.queryCacheSize) {
       this.queryCache.delete(this.queryCache.keys().next().value as string);
     }
-    return vector;
+    return embedded;
   }
 
   /**

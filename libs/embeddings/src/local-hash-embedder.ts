@@ -1,6 +1,6 @@
 import { LOCAL_EMBEDDING_MODEL } from '@fjord/config';
 import { forEachToken, type TokenKind } from '@fjord/text';
-import type { EmbeddingProvider, EmbeddingPurpose } from './embedding-provider';
+import type { EmbeddingProvider, EmbeddingPurpose, QueryEmbedding } from './embedding-provider';
 import { FeatureCounts } from './feature-counts';
 
 /**
@@ -126,6 +126,11 @@ export class LocalHashEmbedder implements EmbeddingProvider {
       vectors.push(this.embedText(texts[i]));
     }
     return vectors;
+  }
+
+  /** No model, so no reported usage: callers count the query themselves. */
+  embedQuery(text: string): Promise<QueryEmbedding> {
+    return Promise.resolve({ vector: this.embedText(text) });
   }
 
   /** Synchronous core of `embed`: one L2-normalised vector. */

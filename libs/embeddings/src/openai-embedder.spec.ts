@@ -134,6 +134,15 @@ describe('OpenAiEmbedder', () => {
     expect(server.requests[0].authorization).toBeUndefined();
   });
 
+  it('embedQuery returns the prompt tokens the server reported, and none when it reports no usage', async () => {
+    server.next((request, response) =>
+      json(response, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vectorFor(request.body.input[0]) }], usage: { prompt_tokens: 9, total_tokens: 9 } }),
+    );
+    expect(await embedder().embedQuery('harbour')).toEqual({ vector: vectorFor('harbour'), promptTokens: 9 });
+    server.next((request, response) => json(response, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vectorFor(request.body.input[0]) }] }));
+    expect(await embedder().embedQuery('harbour')).toEqual({ vector: vectorFor('harbour') });
+  });
+
   it('orders results by `index`, not by position in the response', async () => {
     server.always((request, response) => respondWithVectors(response, request.body.input, { reverse: true }));
     const texts = ['one', 'three', 'seventeen'];

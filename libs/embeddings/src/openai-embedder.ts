@@ -1,7 +1,7 @@
 import type { AppConfig } from '@fjord/config';
 import { DomainError, ErrorCode } from '@fjord/common';
 import { z } from 'zod';
-import type { EmbeddingProvider, EmbeddingPurpose } from './embedding-provider';
+import type { EmbeddingProvider, EmbeddingPurpose, QueryEmbedding } from './embedding-provider';
 
 /** What an OpenAI-compatible `POST /embeddings` answers (OpenAI, Ark, Ollama /v1, TEI, vLLM). */
 export const embeddingsResponseSchema = z.object({
@@ -11,6 +11,8 @@ export const embeddingsResponseSchema = z.object({
       embedding: z.array(z.number()).min(1),
     }),
   ),
+  /** OpenAI and most compatible servers report it; some (older TEI, llama.cpp) do not. */
+  usage: z.object({ prompt_tokens: z.number().int().min(0) }).partial().optional(),
 });
 
 export type EmbeddingConfig = AppConfig['embedding'];
@@ -47,6 +49,12 @@ export class EmbeddingUpstreamError extends DomainError {
 interface AttemptFailure {
   error: EmbeddingUpstreamError;
   retryAfterMs?: number;
+}
+
+/** One batch's vectors, in input order, and the prompt tokens the server reported for it. */
+interface Embedded {
+  vectors: number[][];
+  promptTokens?: number;
 }
 
 const MAX_ERROR_BODY_CHARS = 300;
@@ -103,15 +111,20 @@ export class OpenAiEmbedder implements EmbeddingProvider {
   async embed(texts: string[], _purpose: EmbeddingPurpose): Promise<number[][]> {
     const vectors: number[][] = [];
     for (let start = 0; start < texts.length; start += this.config.batchSize) {
-      vectors.push(...(await this.embedBatch(texts.slice(start, start + this.config.batchSize))));
+      vectors.push(...(await this.embedBatch(texts.slice(start, start + this.config.batchSize))).vectors);
     }
     return vectors;
   }
 
-  private async embedBatch(input: string[]): Promise<number[][]> {
+  async embedQuery(text: string): Promise<QueryEmbedding> {
+    const { vectors, promptTokens } = await this.embedBatch([text]);
+    return { vector: vectors[0], ...(promptTokens === undefined ? {} : { promptTokens }) };
+  }
+
+  private async embedBatch(input: string[]): Promise<Embedded> {
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(input);
-      if (Array.isArray(outcome)) return outcome;
+      if (!('error' in outcome)) return outcome;
       const { error, retryAfterMs } = outcome;
       if (!error.retryable) throw error;
       if (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs) throw error;
@@ -136,7 +149,7 @@ export class OpenAiEmbedder implements EmbeddingProvider {
     return step / 2 + Math.random() * (step / 2);
   }
 
-  private async attempt(input: string[]): Promise<number[][] | AttemptFailure> {
+  private async attempt(input: string[]): Promise<Embedded | AttemptFailure> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
     let response: Response;
@@ -183,7 +196,7 @@ export class OpenAiEmbedder implements EmbeddingProvider {
     return { ...this.failure(reason, retryable, status), retryAfterMs: retryable ? retryAfterMs : undefined };
   }
 
-  private vectorsFrom(body: unknown, expected: number): number[][] | AttemptFailure {
+  private vectorsFrom(body: unknown, expected: number): Embedded | AttemptFailure {
     const parsed = embeddingsResponseSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -212,7 +225,7 @@ export class OpenAiEmbedder implements EmbeddingProvider {
       );
     }
     this.learnedDimension = dimension;
-    return ordered;
+    return { vectors: ordered, promptTokens: parsed.data.usage?.prompt_tokens };
   }
 
   private failure(reason: string, retryable: boolean, status?: number, cause?: unknown): AttemptFailure {

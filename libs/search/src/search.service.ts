@@ -102,31 +102,32 @@ export class SearchService {
   async searchIn(collection: CollectionRecord, options: SearchOptions): Promise<SearchResult> {
     const post = options.post_processing;
     const filter = options.query_param?.doc_filter ? checkDocFilter(options.query_param.doc_filter, collection.fields) : undefined;
-    const embeddingTokens = options.dense_weight > 0 ? countTokens(options.query) : 0;
-    const empty: SearchResult = { collection, query: options.query, hits: [], tokenUsage: { embedding: embeddingTokens, rerank: 0 } };
+    const empty = (embedding: number): SearchResult => ({ collection, query: options.query, hits: [], tokenUsage: { embedding, rerank: 0 } });
     const documentIds = filter ? await this.repository.filterDocuments(collection.id, filter) : undefined;
-    if (documentIds?.length === 0) return empty;
+    // Nothing is embedded when no document passes the filter.
+    if (documentIds?.length === 0) return empty(0);
 
     const wanted = post.rerank_switch ? post.retrieve_count : options.limit;
     const k = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, CANDIDATE_FACTOR * wanted));
     const [dense, lexical] = await Promise.all([
-      options.dense_weight > 0 ? this.dense(collection, options.query, k, documentIds) : Promise.resolve([]),
+      options.dense_weight > 0 ? this.dense(collection, options.query, k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0 }),
       options.dense_weight < 1 ? this.lexical(collection, options.query, k, documentIds) : Promise.resolve([]),
     ]);
-    const fused = fuse(dense, lexical, options.dense_weight, FUSION_METHOD).slice(0, wanted);
-    if (fused.length === 0) return empty;
+    const embeddingTokens = dense.embeddingTokens;
+    const fused = fuse(dense.candidates, lexical, options.dense_weight, FUSION_METHOD).slice(0, wanted);
+    if (fused.length === 0) return empty(embeddingTokens);
 
     const points = new Map((await this.repository.pointsByIds(fused.map((f) => f.id))).map((p) => [p.id, p]));
     let ranked = fused.map((f, i) => ({ fused: f, point: points.get(f.id), recallPosition: i + 1 })).filter((r): r is Ranked => r.point !== undefined);
     let rerankTokens = 0;
     let rerankScores: Map<number, SignalScore> | undefined;
     if (post.rerank_switch) {
-      const scores = await this.rerank.score(
+      const { scores, tokens } = await this.rerank.score(
         options.query,
         ranked.map((r) => ({ content: r.point.content, title: r.point.chunkTitle })),
         post.rerank_model,
       );
-      rerankTokens = ranked.reduce((sum, r) => sum + countTokens(options.query) + countTokens(r.point.content), 0);
+      rerankTokens = tokens;
       const order = ranked.map((r, i) => ({ r, score: scores[i] })).sort((a, b) => b.score - a.score || a.r.recallPosition - b.r.recallPosition);
       rerankScores = new Map(order.map((o, i) => [o.r.point.id, { rank: i + 1, score: o.score }]));
       ranked = order.map((o) => o.r);
@@ -161,10 +162,16 @@ export class SearchService {
     return { collection, query: options.query, hits: result, tokenUsage: { embedding: embeddingTokens, rerank: rerankTokens } };
   }
 
-  private async dense(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
-    const [vector, state] = await Promise.all([this.embeddings.embedQuery(query), this.vectorIndexes.state(collection.id)]);
-    if (!state) return [];
-    return this.repository.dense({ state, vector, k, efSearch: this.config.vectorIndex.efSearch, documentIds });
+  /**
+   * Dense candidates, and the query's embedding tokens: as the embedding model reported them, else
+   * counted with o200k (the local embedder, or a query vector served from the cache).
+   */
+  private async dense(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<{ candidates: Candidate[]; embeddingTokens: number }> {
+    const [embedded, state] = await Promise.all([this.embeddings.embedQuery(query), this.vectorIndexes.state(collection.id)]);
+    const embeddingTokens = embedded.promptTokens ?? countTokens(query);
+    if (!state) return { candidates: [], embeddingTokens };
+    const candidates = await this.repository.dense({ state, vector: embedded.vector, k, efSearch: this.config.vectorIndex.efSearch, documentIds });
+    return { candidates, embeddingTokens };
   }
 
   private async lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {

@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import { DomainError, ErrorCode } from '@fjord/common';
-import type { RerankPassage, Reranker } from './reranker';
+import type { RerankPassage, Reranked, Reranker } from './reranker';
 
 /**
  * The two response shapes of the common `/rerank` endpoints: Cohere, Jina and Xinference answer
  * `{results: [{index, relevance_score}]}`, Hugging Face TEI answers `[{index, score}]`.
  */
 const rerankResponseSchema = z.union([
-  z.object({ results: z.array(z.object({ index: z.number().int().min(0), relevance_score: z.number() })) }),
+  z.object({
+    results: z.array(z.object({ index: z.number().int().min(0), relevance_score: z.number() })),
+    /** Jina and Xinference report tokens; Cohere bills in search units, which are not tokens. */
+    usage: z.object({ total_tokens: z.number().int().min(0) }).partial().optional(),
+  }),
   z.array(z.object({ index: z.number().int().min(0), score: z.number() })),
 ]);
 
@@ -30,8 +34,8 @@ export class HttpReranker implements Reranker {
     this.name = options.model ?? 'http-rerank';
   }
 
-  async score(query: string, passages: RerankPassage[], model?: string): Promise<number[]> {
-    if (passages.length === 0) return [];
+  async score(query: string, passages: RerankPassage[], model?: string): Promise<Reranked> {
+    if (passages.length === 0) return { scores: [] };
     const texts = passages.map((p) => (p.title ? `${p.title}\n${p.content}` : p.content));
     const url = `${this.options.baseUrl.replace(/\/+$/, '')}/rerank`;
     let response: Response;
@@ -69,6 +73,7 @@ export class HttpReranker implements Reranker {
     if (scores.some((s) => s === Number.NEGATIVE_INFINITY)) {
       throw new DomainError(ErrorCode.UpstreamError, `rerank service scored ${pairs.length} of ${passages.length} passages`);
     }
-    return scores;
+    const tokens = Array.isArray(parsed.data) ? undefined : parsed.data.usage?.total_tokens;
+    return { scores, ...(tokens === undefined ? {} : { tokens }) };
   }
 }

@@ -1,5 +1,5 @@
 import { analyze } from '@fjord/text';
-import type { RerankPassage, Reranker } from './reranker';
+import type { RerankPassage, Reranked, Reranker } from './reranker';
 
 /** How much of the score is term coverage, the rest proximity (tuned by hand, no training). */
 const COVERAGE_WEIGHT = 0.6;
@@ -19,9 +19,9 @@ const TITLE_WEIGHT = 0.5;
 export class LocalReranker implements Reranker {
   readonly name = 'fjord-local-proximity';
 
-  score(query: string, passages: RerankPassage[]): Promise<number[]> {
+  score(query: string, passages: RerankPassage[]): Promise<Reranked> {
     const queryTerms = [...new Set(analyze(query))];
-    return Promise.resolve(passages.map((p) => scorePassage(queryTerms, p)));
+    return Promise.resolve({ scores: passages.map((p) => scorePassage(queryTerms, p)) });
   }
 }
 

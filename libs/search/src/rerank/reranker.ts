@@ -11,7 +11,14 @@ export interface RerankPassage {
  */
 export interface Reranker {
   readonly name: string;
-  score(query: string, passages: RerankPassage[], model?: string): Promise<number[]>;
+  score(query: string, passages: RerankPassage[], model?: string): Promise<Reranked>;
+}
+
+export interface Reranked {
+  /** One per passage, in input order. */
+  scores: number[];
+  /** Tokens the rerank service reported for the call; undefined when it reported none. */
+  tokens?: number;
 }
 
 export const RERANKER = Symbol('RERANKER');
