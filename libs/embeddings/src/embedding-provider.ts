@@ -10,6 +10,12 @@ export interface EmbeddingProvider {
   readonly model: string;
   /** Vector length; undefined for a remote model until its first response (unless configured). */
   readonly dimension: number | undefined;
+  /**
+   * Whether chunk vectors are worth storing in the embedding cache: yes for a remote model (a call
+   * costs time and money, and a failed document keeps what it paid for); no for the local embedder,
+   * whose ~0.15 ms a chunk is cheaper than the cache's lookup and write.
+   */
+  readonly worthCaching: boolean;
   /** One vector per text, in input order. */
   embed(texts: string[], purpose: EmbeddingPurpose): Promise<number[][]>;
   /** One query's vector, with the prompt tokens the model reported for it (when it reports any). */

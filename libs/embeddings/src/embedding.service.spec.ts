@@ -31,6 +31,7 @@ class InMemoryEmbeddingCache implements EmbeddingCache {
 class RecordingProvider implements EmbeddingProvider {
   readonly model = 'recording-model';
   readonly dimension = 2;
+  readonly worthCaching = true;
   readonly calls: Array<{ texts: string[]; purpose: EmbeddingPurpose }> = [];
 
   async embed(texts: string[], purpose: EmbeddingPurpose): Promise<number[][]> {
@@ -127,12 +128,15 @@ describe('EmbeddingService', () => {
     expect(cache.lookups).toHaveLength(0);
   });
 
-  it('works end to end with the local embedder', async () => {
+  it('works end to end with the local embedder, which bypasses the cache (recomputing is cheaper)', async () => {
     service = new EmbeddingService(new LocalHashEmbedder(32), cache);
-    const first = await service.embedDocuments(['知识库', 'knowledge base']);
+    const first = await service.embedDocuments(['知识库', 'knowledge base', '知识库']);
     const second = await service.embedDocuments(['knowledge base']);
-    expect(first.embeddedCount).toBe(2);
-    expect(second).toEqual({ vectors: [first.vectors[1]], embeddedCount: 0 });
+    expect(first.embeddedCount).toBe(2); // identical texts in one call are still embedded once
+    expect(first.vectors[2]).toBe(first.vectors[0]);
+    expect(second).toEqual({ vectors: [first.vectors[1]], embeddedCount: 1 });
+    expect(cache.lookups).toHaveLength(0);
+    expect(cache.rows.size).toBe(0);
     expect(service.model).toBe('fjord-local-hash-v1');
     expect(service.dimension).toBe(32);
   });

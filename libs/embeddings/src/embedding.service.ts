@@ -24,8 +24,8 @@ export function textHash(text: string): string {
 }
 
 /**
- * Embeds chunks through the cache (model + sha256 of the text) and queries through a small
- * in-memory LRU. Identical texts in one call are embedded once.
+ * Embeds chunks through the cache (model + sha256 of the text) when the provider is worth caching,
+ * and queries through a small in-memory LRU. Identical texts in one call are embedded once.
  */
 export class EmbeddingService {
   private readonly sliceSize: number;
@@ -53,6 +53,7 @@ export class EmbeddingService {
 
   async embedDocuments(texts: readonly string[]): Promise<EmbedDocumentsResult> {
     if (texts.length === 0) return { vectors: [], embeddedCount: 0 };
+    if (!this.provider.worthCaching) return this.embedUncached(texts);
     const model = this.provider.model;
     const hashes = texts.map(textHash);
     const byHash = await this.cache.getMany(model, [...new Set(hashes)]);
@@ -74,6 +75,14 @@ export class EmbeddingService {
       for (const entry of entries) byHash.set(entry.hash, entry.embedding);
     }
     return { vectors: hashes.map((hash) => byHash.get(hash) as number[]), embeddedCount: misses.length };
+  }
+
+  /** Each distinct text embedded once, no cache (a provider not worth caching). */
+  private async embedUncached(texts: readonly string[]): Promise<EmbedDocumentsResult> {
+    const distinct = [...new Set(texts)];
+    const vectors = await this.provider.embed(distinct, 'document');
+    const byText = new Map(distinct.map((text, i) => [text, vectors[i]]));
+    return { vectors: texts.map((text) => byText.get(text) as number[]), embeddedCount: distinct.length };
   }
 
   /** A query's vector; `promptTokens` only when the model was asked and reported them (not on a cache hit). */

@@ -106,6 +106,7 @@ export class FeatureExtractor {
 
 export class LocalHashEmbedder implements EmbeddingProvider {
   readonly model = LOCAL_EMBEDDING_MODEL;
+  readonly worthCaching = false;
   private readonly scratch: Float64Array;
   private readonly sum: Float64Array;
   private readonly features = new FeatureExtractor();

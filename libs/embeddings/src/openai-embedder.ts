@@ -80,6 +80,7 @@ function isRetryableStatus(status: number): boolean {
  * (or taken from `dimension`) and every later answer must match it.
  */
 export class OpenAiEmbedder implements EmbeddingProvider {
+  readonly worthCaching = true;
   readonly model: string;
   private learnedDimension: number | undefined;
   private readonly url: string;
