@@ -402,6 +402,31 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     }
   });
 
+  it('EMBEDDING_QUERY_INSTRUCTION prefixes search queries, never chunks, unless need_instruction is false', async () => {
+    const embeddingServer = await FakeOpenAiServer.start({ embeddingDimension: 16 });
+    rerankStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-e5', EMBEDDING_QUERY_INSTRUCTION: 'query: ' });
+    try {
+      await rerankStack.post(`${KB}/collection/create`, { name: 'instructed' });
+      expect((await rerankStack.post(`${KB}/doc/add`, { collection_name: 'instructed', add_type: 'text', doc_id: 'i1', doc_type: 'txt', content: 'harbour cranes' })).status).toBe(200);
+      expect((await waitForDocument(rerankStack, { collection_name: 'instructed', doc_id: 'i1' })).process_status).toBe(0);
+      const inputs = () => embeddingServer.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => (r.body as { input: string[] }).input);
+      expect(inputs().every((text) => !text.startsWith('query: '))).toBe(true);
+      const before = inputs().length;
+
+      const body = { name: 'instructed', query: 'harbour cranes', limit: 1, pre_processing: { return_token_usage: true } };
+      const instructed = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
+      expect(instructed.body.data.count).toBe(1);
+      expect(instructed.body.data.rewrite_query).toBe('harbour cranes');
+      const plain = await rerankStack.post(`${KB}/collection/search_knowledge`, { ...body, pre_processing: { need_instruction: false } });
+      expect(plain.body.data.count).toBe(1);
+      expect(inputs().slice(before)).toEqual(['query: harbour cranes', 'harbour cranes']);
+    } finally {
+      await rerankStack.close();
+      rerankStack = undefined as unknown as TestStack;
+      await embeddingServer.close();
+    }
+  });
+
   it('rerank token_usage counts query, title and content alike in search and service/rerank when the service reports none', async () => {
     const withTitle = await stack.post(`${KB}/service/rerank`, { datas: [{ query: 'harbour seals', content: 'Harbour seals rest on the rocks.', title: 'd4.txt' }] });
     expect(withTitle.body.data.token_usage).toBe(countTokens('harbour seals') + countTokens('Harbour seals rest on the rocks.') + countTokens('d4.txt'));

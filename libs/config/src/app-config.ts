@@ -60,6 +60,8 @@ export const envSchema = z.object({
   EMBEDDING_BATCH_SIZE: int(1, 2048).default(64),
   EMBEDDING_TIMEOUT_MS: int(100).default(60_000),
   EMBEDDING_MAX_RETRIES: int(0, 20).default(5),
+  /** Prefix for search queries (not chunks) for models trained with one, e.g. e5's "query: "; see need_instruction. */
+  EMBEDDING_QUERY_INSTRUCTION: z.string().min(1).max(1000).optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
 
   HNSW_M: int(2, 100).default(16),
@@ -108,6 +110,7 @@ export interface AppConfig {
     timeoutMs: number;
     maxRetries: number;
     localDimension: number;
+    queryInstruction?: string;
   };
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
@@ -157,6 +160,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (embeddingProvider === 'openai' && !env.EMBEDDING_MODEL) {
     problems.push('EMBEDDING_MODEL: required when EMBEDDING_PROVIDER=openai');
   }
+  if (embeddingProvider === 'local' && env.EMBEDDING_QUERY_INSTRUCTION) {
+    problems.push('EMBEDDING_QUERY_INSTRUCTION: only for a remote model (EMBEDDING_BASE_URL); the local embedder takes no instruction');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -183,6 +189,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: env.EMBEDDING_TIMEOUT_MS,
       maxRetries: env.EMBEDDING_MAX_RETRIES,
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
+      queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
     },
     vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
     bm25: { k1: env.BM25_K1, b: env.BM25_B },

@@ -110,7 +110,7 @@ export class SearchService {
     const wanted = post.rerank_switch ? post.retrieve_count : options.limit;
     const k = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, CANDIDATE_FACTOR * wanted));
     const [dense, lexical] = await Promise.all([
-      options.dense_weight > 0 ? this.dense(collection, options.query, k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0 }),
+      options.dense_weight > 0 ? this.dense(collection, this.instructed(options), k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0 }),
       options.dense_weight < 1 ? this.lexical(collection, options.query, k, documentIds) : Promise.resolve([]),
     ]);
     const embeddingTokens = dense.embeddingTokens;
@@ -160,6 +160,15 @@ export class SearchService {
       });
     if (post.chunk_group) result = groupByDocument(result);
     return { collection, query: options.query, hits: result, tokenUsage: { embedding: embeddingTokens, rerank: rerankTokens } };
+  }
+
+  /**
+   * The text to embed for the query: with EMBEDDING_QUERY_INSTRUCTION set, that prefix and the query,
+   * unless the request says `pre_processing.need_instruction: false` (chunks never get it).
+   */
+  private instructed(options: SearchOptions): string {
+    const instruction = this.config.embedding.queryInstruction;
+    return instruction && options.pre_processing?.need_instruction !== false ? `${instruction}${options.query}` : options.query;
   }
 
   /**
