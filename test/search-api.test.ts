@@ -61,6 +61,15 @@ async function startRerankServer(shape: 'cohere' | 'jina' | 'tei' | 'http-500' |
   };
 }
 
+/** A collection of plain-text documents on `target`, every one indexed before this returns. */
+async function seedCollection(target: TestStack, name: string, docs: Array<[id: string, text: string]>): Promise<void> {
+  expect((await target.post(`${KB}/collection/create`, { name })).status).toBe(200);
+  for (const [id, text] of docs) {
+    expect((await target.post(`${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: id, doc_type: 'txt', content: text })).status).toBe(200);
+  }
+  for (const [id] of docs) expect((await waitForDocument(target, { collection_name: name, doc_id: id })).process_status).toBe(0);
+}
+
 const FIELDS = [
   { field_name: 'year', field_type: 'int64' },
   { field_name: 'lang', field_type: 'string' },
@@ -328,11 +337,7 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
       expect(direct.body.message).toMatch(message);
       expect(direct.body.request_id).toEqual(expect.any(String));
 
-      await rerankStack.post(`${KB}/collection/create`, { name: 'reranked' });
-      for (const [id, text] of [['r1', 'harbour cranes'], ['r2', 'harbour seals']]) {
-        expect((await rerankStack.post(`${KB}/doc/add`, { collection_name: 'reranked', add_type: 'text', doc_id: id, doc_type: 'txt', content: text })).status).toBe(200);
-      }
-      for (const id of ['r1', 'r2']) expect((await waitForDocument(rerankStack, { collection_name: 'reranked', doc_id: id })).process_status).toBe(0);
+      await seedCollection(rerankStack, 'reranked', [['r1', 'harbour cranes'], ['r2', 'harbour seals']]);
       const reranked = await rerankStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2, post_processing: { rerank_switch: true, retrieve_count: 2 } });
       expect([reranked.status, reranked.body.code]).toEqual([500, 1000028]);
       expect(reranked.body.message).toMatch(message);
@@ -374,11 +379,7 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     rerankServer = await startRerankServer('jina');
     rerankStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-embedding', RERANK_BASE_URL: rerankServer.url });
     try {
-      await rerankStack.post(`${KB}/collection/create`, { name: 'usage' });
-      for (const [id, text] of [['u1', 'harbour cranes'], ['u2', 'harbour seals']]) {
-        expect((await rerankStack.post(`${KB}/doc/add`, { collection_name: 'usage', add_type: 'text', doc_id: id, doc_type: 'txt', content: text })).status).toBe(200);
-      }
-      for (const id of ['u1', 'u2']) expect((await waitForDocument(rerankStack, { collection_name: 'usage', doc_id: id })).process_status).toBe(0);
+      await seedCollection(rerankStack, 'usage', [['u1', 'harbour cranes'], ['u2', 'harbour seals']]);
       const body = { name: 'usage', query: 'harbour seals', limit: 2, pre_processing: { return_token_usage: true }, post_processing: { rerank_switch: true, retrieve_count: 2 } };
       const first = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
       expect(first.status).toBe(200);
@@ -406,9 +407,7 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     const embeddingServer = await FakeOpenAiServer.start({ embeddingDimension: 16 });
     rerankStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-e5', EMBEDDING_QUERY_INSTRUCTION: 'query: ' });
     try {
-      await rerankStack.post(`${KB}/collection/create`, { name: 'instructed' });
-      expect((await rerankStack.post(`${KB}/doc/add`, { collection_name: 'instructed', add_type: 'text', doc_id: 'i1', doc_type: 'txt', content: 'harbour cranes' })).status).toBe(200);
-      expect((await waitForDocument(rerankStack, { collection_name: 'instructed', doc_id: 'i1' })).process_status).toBe(0);
+      await seedCollection(rerankStack, 'instructed', [['i1', 'harbour cranes']]);
       const inputs = () => embeddingServer.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => (r.body as { input: string[] }).input);
       expect(inputs().every((text) => !text.startsWith('query: '))).toBe(true);
       const before = inputs().length;
