@@ -39,6 +39,14 @@ function int(n: number): string {
 export class VectorIndexRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
+  /**
+   * Whether building an index stops every other query: on PGlite the build runs on the API's own
+   * thread and holds its only connection; Postgres builds CONCURRENTLY beside the traffic.
+   */
+  get buildsBlock(): boolean {
+    return this.db.kind === 'pglite';
+  }
+
   async init(collectionId: number, q: Queryable = this.db): Promise<void> {
     await q.query('INSERT INTO vector_indexes (collection_id) VALUES ($1) ON CONFLICT DO NOTHING', [collectionId]);
   }

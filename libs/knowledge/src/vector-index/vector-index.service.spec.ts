@@ -3,9 +3,10 @@ import type { VectorIndexRepository } from './vector-index.repository';
 import { VECTOR_INDEX_POLICY, VectorIndexService } from './vector-index.service';
 
 /** A repository whose collection 1 has `tail` unindexed rows and nothing indexed yet. */
-function fakeRepository(tail: number) {
+function fakeRepository(tail: number, buildsBlock = false) {
   const calls = { counts: 0, builds: 0 };
   const repository = {
+    buildsBlock,
     state: async () => ({ collectionId: 1, indexName: null, watermark: 0, isOpen: false, dimension: 8 }),
     counts: async () => {
       calls.counts++;
@@ -64,5 +65,49 @@ describe('VectorIndexService.maybeRebuild', () => {
     jest.advanceTimersByTime(VECTOR_INDEX_POLICY.checkIntervalMs);
     await flush();
     expect(calls.counts).toBe(1);
+  });
+});
+
+describe('VectorIndexService.maybeRebuild where a build blocks every request (PGlite)', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('waits until writes pause for quietMs, so a bulk load is not stalled by builds', async () => {
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail, true);
+    const service = new VectorIndexService(repository, config);
+    // A document committed every second for 20 s: no check while the load goes on.
+    for (let second = 0; second < 20; second++) {
+      service.maybeRebuild(1);
+      jest.advanceTimersByTime(1_000);
+      await flush();
+    }
+    expect(calls.counts).toBe(0);
+    jest.advanceTimersByTime(VECTOR_INDEX_POLICY.quietMs);
+    await service.settle(1);
+    expect([calls.counts, calls.builds]).toEqual([1, 1]);
+  });
+
+  it('still checks within maxDeferMs when writes never pause', async () => {
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail, true);
+    const service = new VectorIndexService(repository, config);
+    let checkedAfter: number | undefined;
+    for (let ms = 0; ms <= VECTOR_INDEX_POLICY.maxDeferMs + 5_000 && checkedAfter === undefined; ms += 1_000) {
+      service.maybeRebuild(1);
+      jest.advanceTimersByTime(1_000);
+      await flush();
+      if (calls.counts > 0) checkedAfter = ms + 1_000;
+    }
+    expect(checkedAfter).toBeDefined();
+    expect(checkedAfter).toBeLessThanOrEqual(VECTOR_INDEX_POLICY.maxDeferMs + 1_000);
+    expect(checkedAfter).toBeGreaterThanOrEqual(VECTOR_INDEX_POLICY.maxDeferMs - 1_000);
+    await service.settle(1);
+  });
+
+  it('settle() runs the waiting check at once', async () => {
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail, true);
+    const service = new VectorIndexService(repository, config);
+    service.maybeRebuild(1);
+    await service.settle(1);
+    expect([calls.counts, calls.builds]).toEqual([1, 1]);
   });
 });

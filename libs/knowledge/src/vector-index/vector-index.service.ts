@@ -18,7 +18,8 @@ import { VectorIndexRepository } from './vector-index.repository';
  * collection at most once per CHECK_INTERVAL: a bulk load commits dozens of documents a second,
  * and checking after every one cost more Postgres CPU than writing its points (bench:ingest). A
  * check skipped by the interval, or asked for while a rebuild runs, is made when that ends, so
- * the last documents of a load are never left waiting for a next upload.
+ * the last documents of a load are never left waiting for a next upload. On PGlite, where a build
+ * stalls every request, the check waits for writes to pause instead (quietMs).
  */
 export const VECTOR_INDEX_POLICY = {
   minTail: 2_000,
@@ -28,6 +29,13 @@ export const VECTOR_INDEX_POLICY = {
   staleBuildSeconds: 1_800,
   /** Per process and collection, at most one "is a rebuild due?" check in this many ms. */
   checkIntervalMs: 1_000,
+  /**
+   * Where a build blocks every request (PGlite), the check waits until writes to the collection have
+   * paused this long, so a bulk load is not stalled by a build every 2,000 rows; the tail is searched
+   * exactly meanwhile. A steady trickle of writes still gets its check after maxDeferMs.
+   */
+  quietMs: 3_000,
+  maxDeferMs: 60_000,
 };
 
 @Injectable()
@@ -40,6 +48,8 @@ export class VectorIndexService implements OnModuleDestroy {
   private readonly deferred = new Map<number, NodeJS.Timeout>();
   /** Collections written to while their check or rebuild ran: check again when it ends. */
   private readonly dirty = new Set<number>();
+  /** Blocking builds: when each collection's check was first postponed for quiet. */
+  private readonly quietSince = new Map<number, number>();
   private closed = false;
 
   constructor(
@@ -49,7 +59,9 @@ export class VectorIndexService implements OnModuleDestroy {
 
   /** Called after points are written; starts a background rebuild when the tail is large enough. */
   maybeRebuild(collectionId: number): void {
-    if (this.closed || this.deferred.has(collectionId)) return;
+    if (this.closed) return;
+    if (this.repository.buildsBlock) return this.afterQuiet(collectionId);
+    if (this.deferred.has(collectionId)) return;
     if (this.running.has(collectionId)) {
       this.dirty.add(collectionId);
       return;
@@ -67,7 +79,26 @@ export class VectorIndexService implements OnModuleDestroy {
     this.check(collectionId);
   }
 
+  /** Blocking builds: (re)start the quiet timer, never past maxDeferMs after the first postponement. */
+  private afterQuiet(collectionId: number): void {
+    if (this.running.has(collectionId)) {
+      this.dirty.add(collectionId);
+      return;
+    }
+    const first = this.quietSince.get(collectionId) ?? Date.now();
+    this.quietSince.set(collectionId, first);
+    clearTimeout(this.deferred.get(collectionId));
+    const wait = Math.min(VECTOR_INDEX_POLICY.quietMs, Math.max(0, first + VECTOR_INDEX_POLICY.maxDeferMs - Date.now()));
+    const timer = setTimeout(() => {
+      this.deferred.delete(collectionId);
+      this.check(collectionId);
+    }, wait);
+    timer.unref();
+    this.deferred.set(collectionId, timer);
+  }
+
   private check(collectionId: number): void {
+    this.quietSince.delete(collectionId);
     this.lastCheck.set(collectionId, Date.now());
     const run = this.rebuildIfNeeded(collectionId)
       .then(() => undefined)
@@ -84,6 +115,7 @@ export class VectorIndexService implements OnModuleDestroy {
     for (const timer of this.deferred.values()) clearTimeout(timer);
     this.deferred.clear();
     this.dirty.clear();
+    this.quietSince.clear();
   }
 
   /** Rebuilds when the policy says so (or always, with force). Resolves when done. */
