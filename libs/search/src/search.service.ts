@@ -7,7 +7,7 @@ import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-inde
 import { countTokens } from '@fjord/text';
 import { checkDocFilter } from './filters/doc-filter';
 import { RerankService } from './rerank/rerank.service';
-import { retrievalQuery } from './query/retrieval-query';
+import { searchedQuery } from './query/retrieval-query';
 import { DocumentFrequencies, PostingHeads, idf, prunedLexical, queryTerms } from './retrieval/bm25';
 import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
 import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
@@ -236,28 +236,6 @@ interface Ranked {
   fused: Fused;
   point: HitPoint;
   recallPosition: number;
-}
-
-/**
- * The query to search: as given, or with `pre_processing.rewrite` a follow-up ("and how deep is
- * it?") rewritten from the conversation in `messages`, the same deterministic rewrite knowledge chat
- * uses (no model call, so the same conversation always searches the same words).
- */
-export function searchedQuery(input: Pick<SearchKnowledgeInput, 'query' | 'pre_processing'>): string {
-  const pre = input.pre_processing;
-  if (!pre?.rewrite || !pre.messages?.length) return input.query;
-  const turns = pre.messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
-  return retrievalQuery([...turns, { role: 'user', content: input.query }]).query;
-}
-
-/** A message's text: a string, or the text parts of an OpenAI-style content array. */
-function messageText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content
-    .map((part: unknown) => (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
-    .filter(Boolean)
-    .join(' ');
 }
 
 /** chunk_group: documents in the order of their best hit, each document's chunks in document order. */

@@ -1,4 +1,4 @@
-import { isFollowUp, retrievalQuery } from './retrieval-query';
+import { isFollowUp, retrievalQuery, searchedQuery } from './retrieval-query';
 
 const user = (content: string) => ({ role: 'user' as const, content });
 const assistant = (content: string) => ({ role: 'assistant' as const, content });
@@ -37,4 +37,30 @@ describe('isFollowUp', () => {
     ['Which Norwegian city has the largest harbour for cruise ships?', false],
     ['公司差旅报销流程需要哪些审批材料和发票', false],
   ])('%s -> %s', (text, expected) => expect(isFollowUp(text)).toBe(expected));
+});
+
+describe('searchedQuery (search_knowledge pre_processing)', () => {
+  const input = (query: string, pre?: Record<string, unknown>) => ({ query, pre_processing: pre }) as Parameters<typeof searchedQuery>[0];
+  const history = [
+    { role: 'user', content: 'Where do harbour seals rest?' },
+    { role: 'assistant', content: 'On the rocks.' },
+  ];
+
+  it('searches the query as given unless rewrite is on and there are messages', () => {
+    expect(searchedQuery(input('and in winter?'))).toBe('and in winter?');
+    expect(searchedQuery(input('and in winter?', { messages: history }))).toBe('and in winter?');
+    expect(searchedQuery(input('and in winter?', { rewrite: true }))).toBe('and in winter?');
+    expect(searchedQuery(input('and in winter?', { rewrite: true, messages: [] }))).toBe('and in winter?');
+  });
+
+  it('rewrites a follow-up, also when messages already end with the query (the Viking SDK sends it that way)', () => {
+    expect(searchedQuery(input('and in winter?', { rewrite: true, messages: history }))).toBe('Where do harbour seals rest? and in winter?');
+    const withQuery = [...history, { role: 'user', content: 'and in winter?' }];
+    expect(searchedQuery(input('and in winter?', { rewrite: true, messages: withQuery }))).toBe('Where do harbour seals rest? and in winter?');
+  });
+
+  it('reads the text parts of OpenAI-style content arrays and ignores other parts', () => {
+    const parts = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'Where do harbour seals rest?' }] }];
+    expect(searchedQuery(input('what about them?', { rewrite: true, messages: parts }))).toBe('Where do harbour seals rest? what about them?');
+  });
 });

@@ -1,3 +1,5 @@
+import type { SearchKnowledgeInput } from '../schemas/search.schema';
+
 /** One conversation turn as far as query rewriting cares: only user turns are read. */
 export interface QueryTurn {
   role: string;
@@ -39,4 +41,29 @@ export function retrievalQuery(messages: QueryTurn[]): { query: string; rewritte
   const anchor = [...earlier].reverse().find((u) => !isFollowUp(u)) ?? earlier.join(' ');
   const query = `${anchor} ${last}`;
   return { query: query.length > MAX_QUERY_CHARS ? query.slice(query.length - MAX_QUERY_CHARS) : query, rewritten: true };
+}
+
+/**
+ * The query to search: as given, or with `pre_processing.rewrite` a follow-up ("and how deep is
+ * it?") rewritten from the conversation in `messages`, the same deterministic rewrite knowledge chat
+ * uses (no model call, so the same conversation always searches the same words).
+ */
+export function searchedQuery(input: Pick<SearchKnowledgeInput, 'query' | 'pre_processing'>): string {
+  const pre = input.pre_processing;
+  if (!pre?.rewrite || !pre.messages?.length) return input.query;
+  const turns = pre.messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+  // The Viking SDK's convention is that messages end with the query itself: count it once.
+  const last = turns.at(-1);
+  if (last?.role === 'user' && last.content.trim() === input.query.trim()) turns.pop();
+  return retrievalQuery([...turns, { role: 'user', content: input.query }]).query;
+}
+
+/** A message's text: a string, or the text parts of an OpenAI-style content array. */
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: unknown) => (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+    .filter(Boolean)
+    .join(' ');
 }
