@@ -60,39 +60,31 @@ export class VectorIndexService implements OnModuleDestroy {
   /** Called after points are written; starts a background rebuild when the tail is large enough. */
   maybeRebuild(collectionId: number): void {
     if (this.closed) return;
-    if (this.repository.buildsBlock) return this.afterQuiet(collectionId);
-    if (this.deferred.has(collectionId)) return;
     if (this.running.has(collectionId)) {
       this.dirty.add(collectionId);
       return;
     }
+    if (this.repository.buildsBlock) return this.schedule(collectionId, this.quietWait(collectionId));
+    if (this.deferred.has(collectionId)) return;
     const wait = (this.lastCheck.get(collectionId) ?? 0) + VECTOR_INDEX_POLICY.checkIntervalMs - Date.now();
-    if (wait > 0) {
-      const timer = setTimeout(() => {
-        this.deferred.delete(collectionId);
-        this.maybeRebuild(collectionId);
-      }, wait);
-      timer.unref();
-      this.deferred.set(collectionId, timer);
-      return;
-    }
+    if (wait > 0) return this.schedule(collectionId, wait);
     this.check(collectionId);
   }
 
-  /** Blocking builds: (re)start the quiet timer, never past maxDeferMs after the first postponement. */
-  private afterQuiet(collectionId: number): void {
-    if (this.running.has(collectionId)) {
-      this.dirty.add(collectionId);
-      return;
-    }
+  /** Blocking builds: quietMs from now, but never past maxDeferMs after the first postponement. */
+  private quietWait(collectionId: number): number {
     const first = this.quietSince.get(collectionId) ?? Date.now();
     this.quietSince.set(collectionId, first);
+    return Math.min(VECTOR_INDEX_POLICY.quietMs, Math.max(0, first + VECTOR_INDEX_POLICY.maxDeferMs - Date.now()));
+  }
+
+  /** (Re)sets the collection's one postponed check. */
+  private schedule(collectionId: number, waitMs: number): void {
     clearTimeout(this.deferred.get(collectionId));
-    const wait = Math.min(VECTOR_INDEX_POLICY.quietMs, Math.max(0, first + VECTOR_INDEX_POLICY.maxDeferMs - Date.now()));
     const timer = setTimeout(() => {
       this.deferred.delete(collectionId);
       this.check(collectionId);
-    }, wait);
+    }, waitMs);
     timer.unref();
     this.deferred.set(collectionId, timer);
   }
