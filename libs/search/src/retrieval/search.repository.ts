@@ -93,6 +93,11 @@ function toDocument(row: HitDocumentRow): HitDocument {
   };
 }
 
+/** ef_search high enough for k candidates, within pgvector's limit of 1000. */
+function efSearchFor(query: Pick<DenseQuery, 'efSearch' | 'k'>): string {
+  return int(Math.min(1000, Math.max(query.efSearch, query.k)));
+}
+
 function int(n: number): string {
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`not a positive integer: ${n}`);
   return String(n);
@@ -183,16 +188,9 @@ export class SearchRepository {
     const params: unknown[] = [toSql(query.vector)];
     if (filtered) params.push(query.documentIds);
     const iterative = filtered && (await this.supportsIterativeScan());
-    const efSearch = int(Math.min(1000, Math.max(query.efSearch, query.k)));
-    const toCandidates = (rows: Array<{ id: number; score: number }>) => rows.map((r) => ({ id: r.id, score: Number(r.score) }));
-    if (!iterative && this.db.connectionSetting('hnsw.ef_search') === efSearch) {
-      return toCandidates((await this.db.query<{ id: number; score: number }>(sql, params)).rows);
-    }
-    return this.db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL hnsw.ef_search = ${efSearch}`);
-      if (iterative) await tx.query('SET LOCAL hnsw.iterative_scan = relaxed_order');
-      return toCandidates((await tx.query<{ id: number; score: number }>(sql, params)).rows);
-    });
+    const settings = { 'hnsw.ef_search': efSearchFor(query), ...(iterative ? { 'hnsw.iterative_scan': 'relaxed_order' } : {}) };
+    const rows = await this.queryWith<{ id: number; score: number }>(settings, sql, params);
+    return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
   }
 
   /**
@@ -203,28 +201,23 @@ export class SearchRepository {
   async explainDense(query: DenseQuery): Promise<string> {
     const dim = int(query.state.dimension);
     const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
-    return this.db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL hnsw.ef_search = ${int(Math.min(1000, Math.max(query.efSearch, query.k)))}`);
-      const { rows } = await tx.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
-        [toSql(query.vector)],
-      );
-      return rows.map((r) => r['QUERY PLAN']).join('\n');
-    });
+    const rows = await this.queryWith<{ 'QUERY PLAN': string }>(
+      { 'hnsw.ef_search': efSearchFor(query) },
+      `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
+      [toSql(query.vector)],
+    );
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
   }
 
   /** Exact cosine top-k over the whole collection (sequential scan): the recall reference. */
   async exactDense(collectionId: number, dimension: number, vector: number[], k: number): Promise<number[]> {
     const dim = int(dimension);
-    return this.db.transaction(async (tx) => {
-      await tx.query('SET LOCAL enable_indexscan = off');
-      await tx.query('SET LOCAL enable_bitmapscan = off');
-      const { rows } = await tx.query<{ id: number }>(
-        `SELECT p.id FROM points p WHERE p.collection_id = $2 ORDER BY (p.embedding::vector(${dim})) <=> $1::vector(${dim}), p.id LIMIT ${int(k)}`,
-        [toSql(vector), collectionId],
-      );
-      return rows.map((r) => r.id);
-    });
+    const rows = await this.queryWith<{ id: number }>(
+      { enable_indexscan: 'off', enable_bitmapscan: 'off' },
+      `SELECT p.id FROM points p WHERE p.collection_id = $2 ORDER BY (p.embedding::vector(${dim})) <=> $1::vector(${dim}), p.id LIMIT ${int(k)}`,
+      [toSql(vector), collectionId],
+    );
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -258,12 +251,9 @@ export class SearchRepository {
     } else {
       sql = `${scored} ORDER BY score DESC, id LIMIT ${int(query.k)}`;
     }
-    const toCandidates = (rows: Array<{ id: number; score: number }>) => rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
-    if ((query.postings ?? Infinity) < MERGE_MIN_POSTINGS) return toCandidates((await this.db.query<{ id: number; score: number }>(sql, params)).rows);
-    return this.db.transaction(async (tx) => {
-      await tx.query('SET LOCAL enable_hashagg = off');
-      return toCandidates((await tx.query<{ id: number; score: number }>(sql, params)).rows);
-    });
+    const merged = (query.postings ?? Infinity) >= MERGE_MIN_POSTINGS;
+    const rows = await this.queryWith<{ id: number; score: number }>(merged ? { enable_hashagg: 'off' } : {}, sql, params);
+    return rows.map((r) => ({ id: Number(r.id), score: Number(r.score) }));
   }
 
   /**
@@ -368,6 +358,20 @@ export class SearchRepository {
       [ids],
     );
     return rows.map(toDocument);
+  }
+
+  /**
+   * One statement under planner/executor `settings` (name -> value, our own constants): SET LOCAL
+   * in a transaction for those the connection does not already start with (createDb), or the bare
+   * statement when none are left, which saves three round trips.
+   */
+  private async queryWith<T extends object>(settings: Record<string, string>, sql: string, params: unknown[]): Promise<T[]> {
+    const needed = Object.entries(settings).filter(([name, value]) => this.db.connectionSetting(name) !== value);
+    if (needed.length === 0) return (await this.db.query<T>(sql, params)).rows;
+    return this.db.transaction(async (tx) => {
+      for (const [name, value] of needed) await tx.query(`SET LOCAL ${name} = ${value}`);
+      return (await tx.query<T>(sql, params)).rows;
+    });
   }
 
   /** pgvector >= 0.8 has iterative index scans; PGlite's bundled build may be older. */
