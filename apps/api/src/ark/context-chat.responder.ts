@@ -5,7 +5,8 @@ import { ErrorCode } from '@fjord/common';
 import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
 import { abortOnDisconnect, openEventStream } from '../http/event-stream';
-import { toChatCompletion, toChunk, toUsageChunk } from './context-response.schema';
+import { toUsageChunk } from '../http/openai-chat.schema';
+import { toChatCompletion, toChunk } from './context-response.schema';
 
 /**
  * Writes a context chat answer: one `chat.completion` JSON, or an SSE stream of

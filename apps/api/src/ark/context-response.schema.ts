@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import type { CompletionMeta, ContextCompletion, CreatedContext } from '@fjord/context-cache';
 import type { ChatLogprobs, FinishReason } from '@fjord/llm';
-import {
-  chatCompletionChunkSchema as openAiChatCompletionChunkSchema,
-  chatCompletionSchema as openAiChatCompletionSchema,
-  openAiUsageSchema,
-  toOpenAiUsage,
-  toUsageChunk,
-} from '../http/openai-chat.schema';
+import { chatCompletionChunkSchema, chatCompletionSchema, openAiUsageSchema, toOpenAiUsage } from '../http/openai-chat.schema';
 
 /** The Ark / OpenAI response shapes of the context API (api.md section 2), and the mapping to them. */
 
@@ -28,12 +22,13 @@ export const createContextResponseSchema = z.object({
   usage: openAiUsageSchema,
 });
 
-export const chatCompletionSchema = openAiChatCompletionSchema({});
-export const chatCompletionChunkSchema = openAiChatCompletionChunkSchema({});
+/** The context API's completion and chunk: OpenAI's, with nothing added. */
+const contextCompletionSchema = chatCompletionSchema({});
+const contextChunkSchema = chatCompletionChunkSchema({});
 
 export type CreateContextResponse = z.infer<typeof createContextResponseSchema>;
-export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
-export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
+export type ChatCompletion = z.infer<typeof contextCompletionSchema>;
+export type ChatCompletionChunk = z.infer<typeof contextChunkSchema>;
 
 export function toCreateContextResponse(context: CreatedContext): CreateContextResponse {
   return {
@@ -86,5 +81,3 @@ export function toChunk(
     ...(includeUsage ? { usage: null } : {}),
   };
 }
-
-export { toUsageChunk };
