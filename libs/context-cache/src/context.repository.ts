@@ -68,9 +68,9 @@ export class ContextRepository {
 
   /**
    * The common_prefix context for a prefix hash: created, or (when it exists, even expired but not
-   * yet swept) renewed for another ttl. Returns its id.
+   * yet swept, or just stored by a concurrent call) renewed for another ttl. Returns its id, and
+   * `created` saying which.
    */
-  /** Creates the prefix context, or renews the one a concurrent call (or an expired row) holds; `created` says which. */
   async upsertByPrefixHash(context: NewContext & { prefixHash: string }): Promise<{ id: string; created: boolean }> {
     // xmax is 0 exactly on a row this statement inserted (an ON CONFLICT update sets it).
     const { rows } = await this.db.query<{ id: string; created: boolean }>(
