@@ -92,7 +92,8 @@ const DOCS: Array<{ id: string; text: string; meta: Record<string, unknown> }> =
 describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
   let stack: TestStack;
   let rerankServer: Awaited<ReturnType<typeof startRerankServer>>;
-  let rerankStack: TestStack;
+  /** A stack started with its own settings (a rerank or embedding service) by one test, closed by it. */
+  let configuredStack: TestStack;
 
   beforeAll(async () => {
     stack = await startTestStack(backend);
@@ -111,7 +112,7 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
   });
   afterAll(async () => {
     await stack?.close();
-    await rerankStack?.close();
+    await configuredStack?.close();
     await rerankServer?.close();
   });
 
@@ -297,9 +298,9 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
 
     it.each(['cohere', 'tei'] as const)('uses a %s-shaped /rerank service when RERANK_BASE_URL is set', async (shape) => {
       rerankServer = await startRerankServer(shape);
-      rerankStack = await startTestStack(backend, { RERANK_BASE_URL: rerankServer.url, RERANK_API_KEY: 'rk-test', RERANK_MODEL: 'bge-reranker' });
+      configuredStack = await startTestStack(backend, { RERANK_BASE_URL: rerankServer.url, RERANK_API_KEY: 'rk-test', RERANK_MODEL: 'bge-reranker' });
       try {
-        const res = await rerankStack.post(`${KB}/service/rerank`, {
+        const res = await configuredStack.post(`${KB}/service/rerank`, {
           datas: [
             { query: 'q', content: 'a much longer passage here' },
             { query: 'q', content: 'short' },
@@ -310,8 +311,8 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
         expect(res.body.data.scores).toEqual([1 / 'a much longer passage here'.length, 1 / 'short'.length]);
         expect(rerankServer.bodies[0]).toMatchObject({ path: '/rerank', auth: 'Bearer rk-test', body: { model: 'm3-v2-rerank', query: 'q' } });
       } finally {
-        await rerankStack.close();
-        rerankStack = undefined as unknown as TestStack;
+        await configuredStack.close();
+        configuredStack = undefined as unknown as TestStack;
         await rerankServer.close();
         rerankServer = undefined as unknown as typeof rerankServer;
       }
@@ -330,23 +331,23 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
       await rerankServer.close();
       rerankServer = undefined as unknown as typeof rerankServer;
     }
-    rerankStack = await startTestStack(backend, { RERANK_BASE_URL: url });
+    configuredStack = await startTestStack(backend, { RERANK_BASE_URL: url });
     try {
-      const direct = await rerankStack.post(`${KB}/service/rerank`, { datas: [{ query: 'q', content: 'one passage' }, { query: 'q', content: 'another' }] });
+      const direct = await configuredStack.post(`${KB}/service/rerank`, { datas: [{ query: 'q', content: 'one passage' }, { query: 'q', content: 'another' }] });
       expect([direct.status, direct.body.code]).toEqual([500, 1000028]);
       expect(direct.body.message).toMatch(message);
       expect(direct.body.request_id).toEqual(expect.any(String));
 
-      await seedCollection(rerankStack, 'reranked', [['r1', 'harbour cranes'], ['r2', 'harbour seals']]);
-      const reranked = await rerankStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2, post_processing: { rerank_switch: true, retrieve_count: 2 } });
+      await seedCollection(configuredStack, 'reranked', [['r1', 'harbour cranes'], ['r2', 'harbour seals']]);
+      const reranked = await configuredStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2, post_processing: { rerank_switch: true, retrieve_count: 2 } });
       expect([reranked.status, reranked.body.code]).toEqual([500, 1000028]);
       expect(reranked.body.message).toMatch(message);
-      const plain = await rerankStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2 });
+      const plain = await configuredStack.post(`${KB}/collection/search_knowledge`, { name: 'reranked', query: 'harbour', limit: 2 });
       expect(plain.status).toBe(200);
       expect(plain.body.data.count).toBe(2);
     } finally {
-      await rerankStack.close();
-      rerankStack = undefined as unknown as TestStack;
+      await configuredStack.close();
+      configuredStack = undefined as unknown as TestStack;
       if (rerankServer) await rerankServer.close();
       rerankServer = undefined as unknown as typeof rerankServer;
     }
@@ -377,26 +378,26 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
   it('token_usage reports what the embedding and rerank services reported, and counts o200k where they report nothing', async () => {
     const embeddingServer = await FakeOpenAiServer.start({ embeddingDimension: 16, embeddingPromptTokens: 777 });
     rerankServer = await startRerankServer('jina');
-    rerankStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-embedding', RERANK_BASE_URL: rerankServer.url });
+    configuredStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-embedding', RERANK_BASE_URL: rerankServer.url });
     try {
-      await seedCollection(rerankStack, 'usage', [['u1', 'harbour cranes'], ['u2', 'harbour seals']]);
+      await seedCollection(configuredStack, 'usage', [['u1', 'harbour cranes'], ['u2', 'harbour seals']]);
       const body = { name: 'usage', query: 'harbour seals', limit: 2, pre_processing: { return_token_usage: true }, post_processing: { rerank_switch: true, retrieve_count: 2 } };
-      const first = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
+      const first = await configuredStack.post(`${KB}/collection/search_knowledge`, body);
       expect(first.status).toBe(200);
       expect(first.body.data.token_usage).toEqual({
         embedding_token_usage: { prompt_tokens: 777, completion_tokens: 0, total_tokens: 777 },
         rerank_token_usage: 4242,
       });
       // The same query again: its vector comes from the query cache, no model was asked, so fjord counts.
-      const again = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
+      const again = await configuredStack.post(`${KB}/collection/search_knowledge`, body);
       expect(again.body.data.token_usage.embedding_token_usage.prompt_tokens).toBe(countTokens('harbour seals'));
-      const lexicalOnly = await rerankStack.post(`${KB}/collection/search_knowledge`, { ...body, dense_weight: 0 });
+      const lexicalOnly = await configuredStack.post(`${KB}/collection/search_knowledge`, { ...body, dense_weight: 0 });
       expect(lexicalOnly.body.data.token_usage.embedding_token_usage.prompt_tokens).toBe(0);
-      const pairs = await rerankStack.post(`${KB}/service/rerank`, { datas: [{ query: 'q', content: 'a' }, { query: 'r', content: 'b' }] });
+      const pairs = await configuredStack.post(`${KB}/service/rerank`, { datas: [{ query: 'q', content: 'a' }, { query: 'r', content: 'b' }] });
       expect(pairs.body.data.token_usage).toBe(2 * 4242); // one call per distinct query
     } finally {
-      await rerankStack.close();
-      rerankStack = undefined as unknown as TestStack;
+      await configuredStack.close();
+      configuredStack = undefined as unknown as TestStack;
       await rerankServer.close();
       rerankServer = undefined as unknown as typeof rerankServer;
       await embeddingServer.close();
@@ -405,23 +406,23 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
 
   it('EMBEDDING_QUERY_INSTRUCTION prefixes search queries, never chunks, unless need_instruction is false', async () => {
     const embeddingServer = await FakeOpenAiServer.start({ embeddingDimension: 16 });
-    rerankStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-e5', EMBEDDING_QUERY_INSTRUCTION: 'query: ' });
+    configuredStack = await startTestStack(backend, { EMBEDDING_BASE_URL: embeddingServer.baseUrl, EMBEDDING_MODEL: 'fake-e5', EMBEDDING_QUERY_INSTRUCTION: 'query: ' });
     try {
-      await seedCollection(rerankStack, 'instructed', [['i1', 'harbour cranes']]);
+      await seedCollection(configuredStack, 'instructed', [['i1', 'harbour cranes']]);
       const inputs = () => embeddingServer.requests.filter((r) => r.path.endsWith('/embeddings')).flatMap((r) => (r.body as { input: string[] }).input);
       expect(inputs().every((text) => !text.startsWith('query: '))).toBe(true);
       const before = inputs().length;
 
       const body = { name: 'instructed', query: 'harbour cranes', limit: 1, pre_processing: { return_token_usage: true } };
-      const instructed = await rerankStack.post(`${KB}/collection/search_knowledge`, body);
+      const instructed = await configuredStack.post(`${KB}/collection/search_knowledge`, body);
       expect(instructed.body.data.count).toBe(1);
       expect(instructed.body.data.rewrite_query).toBe('harbour cranes');
-      const plain = await rerankStack.post(`${KB}/collection/search_knowledge`, { ...body, pre_processing: { need_instruction: false } });
+      const plain = await configuredStack.post(`${KB}/collection/search_knowledge`, { ...body, pre_processing: { need_instruction: false } });
       expect(plain.body.data.count).toBe(1);
       expect(inputs().slice(before)).toEqual(['query: harbour cranes', 'harbour cranes']);
     } finally {
-      await rerankStack.close();
-      rerankStack = undefined as unknown as TestStack;
+      await configuredStack.close();
+      configuredStack = undefined as unknown as TestStack;
       await embeddingServer.close();
     }
   });
