@@ -7,6 +7,7 @@ import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
 import { DatabaseModule } from '@fjord/database';
 import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
+import { ConsoleSessionController } from './console/console-session.controller';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { ArkModule } from './ark/ark.module';
@@ -34,7 +35,7 @@ export class AppModule {
         SearchApiModule,
         BotsApiModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, ConsoleSessionController],
       providers: [
         HealthService,
         { provide: APP_PIPE, useClass: ZodValidationPipe },

@@ -1,11 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { AppConfig } from '@fjord/config';
 import { requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
+import { enableCors, mountConsole } from './console/console-static';
+import { buildOpenApiDocument } from './http/openapi-document';
 
 /** Builds the HTTP app (used by main.ts, e2e tests and benchmarks alike). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -18,14 +19,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.useBodyParser('json', { limit: config.http.maxJsonBytes });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
-  const openApi = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('fjord')
-      .setDescription('Viking knowledge-base, Ark Context and Ark Bot v2 compatible RAG service')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, cleanupOpenApiDoc(openApi));
+  enableCors(app, config);
+  mountConsole(app);
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   return app;
 }

@@ -3,10 +3,12 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuthGuard } from './auth.guard';
+import { ConsoleSessionRepository } from './console-session.repository';
+import { ConsoleSessionService } from './console-session.service';
 
 @Module({
-  providers: [ApiKeyRepository, ApiKeyService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiKeyService],
+  providers: [ApiKeyRepository, ApiKeyService, ConsoleSessionRepository, ConsoleSessionService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [ApiKeyService, ConsoleSessionService],
 })
 export class AuthModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private sweeper?: NodeJS.Timeout;

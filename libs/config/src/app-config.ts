@@ -40,6 +40,14 @@ export const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('fjord'),
 
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Comma-separated browser origins allowed to call the API (CORS); unset means none. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.literal('*'), z.url().transform((origin) => origin.replace(/\/+$/, ''))])))
+    .optional(),
+  /** How long a console sign-in lasts before the key must be entered again. */
+  CONSOLE_SESSION_TTL_SECONDS: int(60, 30 * 24 * 3600).default(12 * 3600),
 
   MAX_UPLOAD_BYTES: int(1).default(100 * MiB),
   MAX_JSON_BYTES: int(1024).default(10 * MiB),
@@ -98,6 +106,9 @@ export interface AppConfig {
   database: { url?: string; poolSize: number };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
+  /** Browser origins allowed by CORS; empty = CORS off. `*` allows any origin (never with cookies). */
+  corsOrigins: string[];
+  console: { sessionTtlSeconds: number };
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
   ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
   embedding: {
@@ -173,6 +184,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
+    corsOrigins: env.CORS_ORIGINS ?? [],
+    console: { sessionTtlSeconds: env.CONSOLE_SESSION_TTL_SECONDS },
     uploads: {
       maxBytes: env.MAX_UPLOAD_BYTES,
       urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,

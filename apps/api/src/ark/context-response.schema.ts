@@ -23,8 +23,8 @@ export const createContextResponseSchema = z.object({
 });
 
 /** The context API's completion and chunk: OpenAI's, with nothing added. */
-const contextCompletionSchema = chatCompletionSchema({});
-const contextChunkSchema = chatCompletionChunkSchema({});
+export const contextCompletionSchema = chatCompletionSchema({});
+export const contextChunkSchema = chatCompletionChunkSchema({});
 
 export type CreateContextResponse = z.infer<typeof createContextResponseSchema>;
 export type ChatCompletion = z.infer<typeof contextCompletionSchema>;

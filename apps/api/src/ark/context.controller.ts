@@ -1,10 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ContextService } from '@fjord/context-cache';
 import { ContextChatDto, CreateContextDto } from './ark.dto';
 import { ContextChatResponder } from './context-chat.responder';
-import { CreateContextResponse, toCreateContextResponse } from './context-response.schema';
+import { CreateContextResponse, contextChunkSchema, contextCompletionSchema, createContextResponseSchema, toCreateContextResponse } from './context-response.schema';
+import { ApiJsonOk, ApiJsonOkOrStream } from '../http/api-docs';
 
 /** Ark Context API (api.md section 2), under /api/v3 and /v1. */
 @ApiTags('Ark context cache')
@@ -18,7 +19,7 @@ export class ContextController {
 
   @Post('create')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'the created context' })
+  @ApiJsonOk('Create a context cache entry (session or common_prefix)', createContextResponseSchema)
   async create(@Body() body: CreateContextDto): Promise<CreateContextResponse> {
     return toCreateContextResponse(await this.contexts.create(body));
   }
@@ -26,7 +27,7 @@ export class ContextController {
   /** `chat.completion` JSON, or an SSE stream of `chat.completion.chunk` frames when `stream` is true. */
   @Post('chat/completions')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'an OpenAI chat.completion, or text/event-stream chunks' })
+  @ApiJsonOkOrStream('Chat on a cached context', contextCompletionSchema, contextChunkSchema, 'An OpenAI chat.completion, or text/event-stream chat.completion.chunk frames ending with data: [DONE].')
   chat(@Body() body: ContextChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(body, req, res);
   }

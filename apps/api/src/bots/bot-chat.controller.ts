@@ -1,9 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowBotKeys, CurrentPrincipal, Principal } from '@fjord/auth';
 import { BotChatDto, BotIdParamDto } from './bots.dto';
 import { BotChatResponder } from './bot-chat.responder';
+import { botChatFragmentSchema, botChatResponseSchema } from './bot-chat.responses';
+import { ApiJsonOkOrStream } from '../http/api-docs';
 
 /** `POST /api/v2/bots/:bot_id/chat` (api.md section 3): the admin key, or a temporary key naming this bot. */
 @ApiTags('Bots')
@@ -15,7 +17,7 @@ export class BotChatController {
   @Post(':bot_id/chat')
   @HttpCode(200)
   @AllowBotKeys()
-  @ApiOkResponse({ description: '{req_id, choices, usage, error: null}, or text/event-stream fragments when stream is true' })
+  @ApiJsonOkOrStream('Chat with a bot (admin key, or a temporary key naming it)', botChatResponseSchema, botChatFragmentSchema, 'With stream: true, text/event-stream fragments {req_id, choices: [{message: {content: delta}}]}; references in the first, usage in the last, then data: [DONE].')
   chat(@CurrentPrincipal() principal: Principal, @Param() params: BotIdParamDto, @Body() body: BotChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(principal, params.bot_id, body, req, res);
   }

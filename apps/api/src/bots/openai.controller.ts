@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowBotKeys, CurrentPrincipal, Principal } from '@fjord/auth';
 import { BotService } from '@fjord/bots';
 import { OpenAiChatDto } from './bots.dto';
 import { OpenAiChatResponder } from './openai-chat.responder';
-import { OpenAiModelList, toModelList } from './openai.responses';
+import { OpenAiModelList, openAiChunkSchema, openAiCompletionSchema, openAiModelListSchema, toModelList } from './openai.responses';
+import { ApiJsonOk, ApiJsonOkOrStream } from '../http/api-docs';
 
 /**
  * The OpenAI-compatible door (api.md section 4): bots as models. A temporary key sees and uses only its
@@ -21,6 +22,7 @@ export class OpenAiController {
   ) {}
 
   @Get('models')
+  @ApiJsonOk('Bots as OpenAI models (a temporary key sees its own)', openAiModelListSchema)
   @AllowBotKeys()
   async models(@CurrentPrincipal() principal: Principal): Promise<OpenAiModelList> {
     return toModelList(await this.bots.list(principal.kind === 'bot' ? principal.botIds : undefined));
@@ -29,7 +31,7 @@ export class OpenAiController {
   @Post('chat/completions')
   @HttpCode(200)
   @AllowBotKeys()
-  @ApiOkResponse({ description: 'an OpenAI chat.completion, or text/event-stream chat.completion.chunk frames' })
+  @ApiJsonOkOrStream('OpenAI-compatible chat: model is a bot id', openAiCompletionSchema, openAiChunkSchema, 'An OpenAI chat.completion (references ext), or text/event-stream chat.completion.chunk frames.')
   chat(@CurrentPrincipal() principal: Principal, @Body() body: OpenAiChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(principal, body, req, res);
   }

@@ -4,6 +4,8 @@ import { CollectionService } from '@fjord/knowledge';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { CollectionIdentityDto, CreateCollectionDto, ListCollectionsDto, UpdateCollectionDto } from './viking.dto';
 import { collectionInfo, collectionRef } from './viking.responses';
+import { ApiVikingOk } from '../http/api-docs';
+import { collectionInfoSchema, collectionListSchema, collectionRefSchema } from './viking-response.schemas';
 
 @ApiTags('Viking: collections')
 @ApiBearerAuth()
@@ -13,18 +15,21 @@ export class CollectionController {
   constructor(private readonly collections: CollectionService) {}
 
   @Post('create')
+  @ApiVikingOk('Create a collection (chunking, declared meta fields, embedding model)', collectionRefSchema)
   @HttpCode(200)
   async create(@Body() body: CreateCollectionDto) {
     return collectionRef(await this.collections.create(body));
   }
 
   @Post('info')
+  @ApiVikingOk('Describe a collection', collectionInfoSchema)
   @HttpCode(200)
   async info(@Body() body: CollectionIdentityDto) {
     return collectionInfo(await this.collections.describe(body));
   }
 
   @Post('list')
+  @ApiVikingOk('List the collections of a project', collectionListSchema)
   @HttpCode(200)
   async list(@Body() body: ListCollectionsDto) {
     const list = (await this.collections.list(body.project)).map(collectionInfo);
@@ -32,12 +37,14 @@ export class CollectionController {
   }
 
   @Post('update')
+  @ApiVikingOk('Change a collection\'s description')
   @HttpCode(200)
   async update(@Body() body: UpdateCollectionDto) {
     await this.collections.update(body);
   }
 
   @Post('delete')
+  @ApiVikingOk('Delete a collection with its documents and points')
   @HttpCode(200)
   async delete(@Body() body: CollectionIdentityDto) {
     await this.collections.delete(body);

@@ -1,10 +1,13 @@
 import { Body, Controller, HttpCode, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { DocumentService } from '@fjord/knowledge';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { AddDocumentDto, DocRefDto, ListDocumentsDto, UpdateDocumentDto, UpdateDocumentMetaDto, UploadDocumentDto } from './viking.dto';
 import { docInfo, docRef } from './viking.responses';
+import { ApiVikingOk } from '../http/api-docs';
+import { docInfoSchema, docListSchema, docRefSchema } from './viking-response.schemas';
+import { UPLOAD_FORM_SCHEMA } from './upload-form.schema';
 
 @ApiTags('Viking: documents')
 @ApiBearerAuth()
@@ -14,6 +17,7 @@ export class DocumentController {
   constructor(private readonly documents: DocumentService) {}
 
   @Post('add')
+  @ApiVikingOk('Add a document from a URL or inline text (re-using a doc_id replaces it)', docRefSchema)
   @HttpCode(200)
   async add(@Body() body: AddDocumentDto) {
     const { collection, document } = await this.documents.add(body);
@@ -24,6 +28,8 @@ export class DocumentController {
   @Post('upload')
   @HttpCode(200)
   @ApiConsumes('multipart/form-data')
+  @ApiVikingOk('Upload a document file (multipart, ext)', docRefSchema, 'The bytes are stored before the answer; processing continues in the background (watch doc/info).')
+  @ApiBody({ schema: UPLOAD_FORM_SCHEMA })
   @UseInterceptors(FileInterceptor('file'))
   async upload(@Body() body: UploadDocumentDto, @UploadedFile() file: Express.Multer.File | undefined) {
     const { collection, document } = await this.documents.upload(body, file);
@@ -31,6 +37,7 @@ export class DocumentController {
   }
 
   @Post('info')
+  @ApiVikingOk('A document\'s status, progress and counts', docInfoSchema)
   @HttpCode(200)
   async info(@Body() body: DocRefDto) {
     const { collection, document } = await this.documents.info(body);
@@ -38,6 +45,7 @@ export class DocumentController {
   }
 
   @Post('list')
+  @ApiVikingOk('List documents, a page at a time (limit at most 100)', docListSchema)
   @HttpCode(200)
   async list(@Body() body: ListDocumentsDto) {
     const { collection, documents, total } = await this.documents.list(body);
@@ -45,18 +53,21 @@ export class DocumentController {
   }
 
   @Post('delete')
+  @ApiVikingOk('Delete a document and its points')
   @HttpCode(200)
   async delete(@Body() body: DocRefDto) {
     await this.documents.delete(body);
   }
 
   @Post('update_meta')
+  @ApiVikingOk('Replace a document\'s meta values')
   @HttpCode(200)
   async updateMeta(@Body() body: UpdateDocumentMetaDto) {
     await this.documents.updateMeta(body, body.meta);
   }
 
   @Post('update')
+  @ApiVikingOk('Rename a document')
   @HttpCode(200)
   async update(@Body() body: UpdateDocumentDto) {
     await this.documents.rename(body, body.doc_name);

@@ -1,11 +1,13 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { KnowledgeChatService } from '@fjord/chat';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { KnowledgeChatDto, SearchAndGenerateDto, toSearchAndGenerateRequest } from './knowledge-chat.dto';
 import { KnowledgeChatResponder } from './knowledge-chat.responder';
 import { searchAndGenerateData } from './knowledge-chat.responses';
+import { ApiVikingOk, ApiVikingOkOrStream } from '../http/api-docs';
+import { knowledgeChatDataSchema, searchAndGenerateDataSchema } from './viking-response.schemas';
 
 /** Viking knowledge chat (api.md section 1): chat/completions and collection/search_and_generate. */
 @ApiTags('Viking: knowledge chat')
@@ -20,12 +22,13 @@ export class KnowledgeChatController {
   /** `{generated_answer, usage (JSON string), references}`, or a text/event-stream ending with `"end": true`. */
   @Post('chat/completions')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'the Viking envelope with generated_answer, or text/event-stream events' })
+  @ApiVikingOkOrStream('Knowledge chat: answer from retrieved passages (or a plain model call without a collection)', knowledgeChatDataSchema, 'With stream: true, text/event-stream events `data: {code, message, data}` whose data has this shape; the last has `end: true` and the usage.')
   chat(@Body() body: KnowledgeChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(body, req, res);
   }
 
   @Post('collection/search_and_generate')
+  @ApiVikingOk('Search, then answer from the results', searchAndGenerateDataSchema)
   @HttpCode(200)
   @UseInterceptors(VikingEnvelopeInterceptor)
   async searchAndGenerate(@Body() body: SearchAndGenerateDto) {

@@ -4,6 +4,8 @@ import { PointService } from '@fjord/knowledge';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { AddPointDto, ListPointsDto, PointRefDto, UpdatePointDto } from './viking.dto';
 import { pointInfo } from './viking.responses';
+import { ApiVikingOk } from '../http/api-docs';
+import { pointListSchema, pointSchema } from './viking-response.schemas';
 
 @ApiTags('Viking: points')
 @ApiBearerAuth()
@@ -13,6 +15,7 @@ export class PointController {
   constructor(private readonly points: PointService) {}
 
   @Post('list')
+  @ApiVikingOk('List points (chunks) in document order', pointListSchema)
   @HttpCode(200)
   async list(@Body() body: ListPointsDto) {
     const { collection, items, total } = await this.points.list(body);
@@ -20,6 +23,7 @@ export class PointController {
   }
 
   @Post('info')
+  @ApiVikingOk('One point', pointSchema)
   @HttpCode(200)
   async info(@Body() body: PointRefDto) {
     const { collection, point, document } = await this.points.info(body);
@@ -27,6 +31,7 @@ export class PointController {
   }
 
   @Post('add')
+  @ApiVikingOk('Add a point to a document', pointSchema)
   @HttpCode(200)
   async add(@Body() body: AddPointDto) {
     const { collection, point, document } = await this.points.add(body);
@@ -34,12 +39,14 @@ export class PointController {
   }
 
   @Post('update')
+  @ApiVikingOk('Edit a point\'s title or content (re-embedded and re-indexed)')
   @HttpCode(200)
   async update(@Body() body: UpdatePointDto) {
     await this.points.update(body);
   }
 
   @Post('delete')
+  @ApiVikingOk('Delete a point')
   @HttpCode(200)
   async delete(@Body() body: PointRefDto) {
     await this.points.delete(body);

@@ -12,6 +12,7 @@ export function collectionInfo(c: CollectionSummary) {
     project: c.project,
     description: c.description,
     doc_num: c.docNum,
+    point_num: c.pointNum,
     create_time: c.createdAt.getTime(),
     update_time: c.updatedAt.getTime(),
     data_type: c.dataType,

@@ -23,6 +23,8 @@ export interface CollectionRecord {
 /** A collection with its document count, for collection/info and collection/list only. */
 export interface CollectionSummary extends CollectionRecord {
   docNum: number;
+  /** Points of its documents (as each document's point_num counts them). */
+  pointNum: number;
 }
 
 interface CollectionRow {
@@ -40,6 +42,7 @@ interface CollectionRow {
   embedding_dimension: number;
   quant: string | null;
   doc_num?: number;
+  point_num?: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -48,6 +51,7 @@ const COLUMNS = `c.id, c.resource_id, c.project, c.name, c.description, c.data_t
   c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.created_at, c.updated_at`;
 // Counting documents grows with the collection, so only info and list pay for it, not every lookup.
 const DOC_NUM = '(SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS doc_num';
+const POINT_NUM = '(SELECT coalesce(sum(d.point_num), 0)::int FROM documents d WHERE d.collection_id = c.id) AS point_num';
 
 function toRecord(row: CollectionRow): CollectionRecord {
   return {
@@ -119,14 +123,19 @@ export class CollectionRepository {
 
   async list(project: string | undefined): Promise<CollectionSummary[]> {
     const { rows } = await this.db.query<CollectionRow>(
-      `SELECT ${COLUMNS}, ${DOC_NUM} FROM collections c WHERE ($1::text IS NULL OR c.project = $1) ORDER BY c.project, c.name`,
+      `SELECT ${COLUMNS}, ${DOC_NUM}, ${POINT_NUM} FROM collections c WHERE ($1::text IS NULL OR c.project = $1) ORDER BY c.project, c.name`,
       [project ?? null],
     );
-    return rows.map((row) => ({ ...toRecord(row), docNum: row.doc_num ?? 0 }));
+    return rows.map((row) => ({ ...toRecord(row), docNum: row.doc_num ?? 0, pointNum: row.point_num ?? 0 }));
   }
 
   async docCount(id: number): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE collection_id = $1', [id]);
+    return rows[0].n;
+  }
+
+  async pointCount(id: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT coalesce(sum(point_num), 0)::int AS n FROM documents WHERE collection_id = $1', [id]);
     return rows[0].n;
   }
 

@@ -65,10 +65,10 @@ export class CollectionService {
     return found;
   }
 
-  /** resolve() plus the document count (collection/info). */
+  /** resolve() plus the document and point counts (collection/info). */
   async describe(ref: CollectionRefInput): Promise<CollectionSummary> {
     const collection = await this.resolve(ref);
-    return { ...collection, docNum: await this.collections.docCount(collection.id) };
+    return { ...collection, docNum: await this.collections.docCount(collection.id), pointNum: await this.collections.pointCount(collection.id) };
   }
 
   list(project: string | undefined): Promise<CollectionSummary[]> {
