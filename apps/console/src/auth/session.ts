@@ -18,7 +18,8 @@ export function useSignIn() {
   return useMutation({
     mutationFn: async (apiKey: string) => jsonData(await api.POST('/console/session', { body: { api_key: apiKey } })),
     onSuccess: (session) => {
-      client.clear();
+      // Nothing read under another identity survives a sign-in.
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
       client.setQueryData(SESSION_KEY, session);
     },
   });
@@ -30,9 +31,9 @@ export function useSignOut() {
     mutationFn: async () => {
       await api.DELETE('/console/session');
     },
-    onSettled: () => {
-      client.clear();
-      void client.invalidateQueries({ queryKey: SESSION_KEY });
+    onSettled: async () => {
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
+      await client.resetQueries({ queryKey: SESSION_KEY });
     },
   });
 }

@@ -1,8 +1,9 @@
-import { Alert, Button, Group, Modal, MultiSelect, Stack, TextInput, Textarea } from '@mantine/core';
+import { Alert, Button, Group, MultiSelect, Stack, TextInput, Textarea } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useCollections } from '../collections/collections.queries';
 import { useT } from '../i18n/i18n';
 import { type Bot, useBotMutations } from './bots.queries';
+import { ConsoleModal } from '../shell/console-modal';
 
 /** Create a bot, or edit one (`bot` given): name, model, system prompt and the collections it searches. */
 export function BotFormModal({ opened, bot, onClose }: { opened: boolean; bot?: Bot; onClose: () => void }) {
@@ -30,7 +31,7 @@ export function BotFormModal({ opened, bot, onClose }: { opened: boolean; bot?: 
     else create.mutate({ ...body, knowledge: body.knowledge ?? undefined }, { onSuccess: onClose });
   };
   return (
-    <Modal opened={opened} onClose={onClose} title={bot ? t('bots.edit') : t('bots.create')} size="lg">
+    <ConsoleModal opened={opened} onClose={onClose} title={bot ? t('bots.edit') : t('bots.create')} size="lg">
       <form onSubmit={submit}>
         <Stack>
           <TextInput label={t('bots.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} required data-autofocus />
@@ -48,6 +49,6 @@ export function BotFormModal({ opened, bot, onClose }: { opened: boolean; bot?: 
           </Group>
         </Stack>
       </form>
-    </Modal>
+    </ConsoleModal>
   );
 }

@@ -52,7 +52,7 @@ export default function BotsPage() {
                     <Button size="xs" variant="default" onClick={() => setEditing(bot)}>
                       {t('common.edit')}
                     </Button>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => window.confirm(t('bots.confirmDelete', { name: bot.name })) && remove.mutate(bot.id)}>
+                    <Button size="xs" variant="default" c="red.9" onClick={() => window.confirm(t('bots.confirmDelete', { name: bot.name })) && remove.mutate(bot.id)}>
                       {t('common.delete')}
                     </Button>
                   </Group>

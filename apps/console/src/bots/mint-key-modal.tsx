@@ -1,7 +1,8 @@
-import { Alert, Button, Code, CopyButton, Group, Modal, NativeSelect, Stack, Text } from '@mantine/core';
+import { Alert, Button, Code, CopyButton, Group, NativeSelect, Stack, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useT } from '../i18n/i18n';
 import { type Bot, useBotMutations } from './bots.queries';
+import { ConsoleModal } from '../shell/console-modal';
 
 const DURATIONS = [
   { value: '3600', label: '1 h' },
@@ -17,7 +18,7 @@ export function MintKeyModal({ bot, onClose }: { bot: Bot | undefined; onClose: 
   const [seconds, setSeconds] = useState('3600');
   useEffect(() => mintKey.reset(), [bot]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <Modal opened={bot !== undefined} onClose={onClose} title={t('bots.mintFor', { name: bot?.name ?? '' })}>
+    <ConsoleModal opened={bot !== undefined} onClose={onClose} title={t('bots.mintFor', { name: bot?.name ?? '' })}>
       <Stack>
         <NativeSelect label={t('bots.duration')} data={DURATIONS} value={seconds} onChange={(e) => setSeconds(e.currentTarget.value)} />
         {mintKey.error && <Alert color="red">{mintKey.error.message}</Alert>}
@@ -43,6 +44,6 @@ export function MintKeyModal({ bot, onClose }: { bot: Bot | undefined; onClose: 
           </Group>
         )}
       </Stack>
-    </Modal>
+    </ConsoleModal>
   );
 }

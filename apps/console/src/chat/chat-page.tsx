@@ -114,7 +114,7 @@ export default function ChatPage() {
               <Group gap="xs" mt="xs" data-testid="usage">
                 <Badge variant="light">{t('chat.promptTokens', { n: turn.usage.promptTokens })}</Badge>
                 <Badge variant="light">{t('chat.completionTokens', { n: turn.usage.completionTokens })}</Badge>
-                {turn.usage.cachedTokens !== undefined && <Badge variant="light" color="teal">{t('chat.cachedTokens', { n: turn.usage.cachedTokens })}</Badge>}
+                {turn.usage.cachedTokens !== undefined && <Badge variant="filled" color="teal.9">{t('chat.cachedTokens', { n: turn.usage.cachedTokens })}</Badge>}
                 {turn.usage.searches !== undefined && <Badge variant="light">{t('chat.searches', { n: turn.usage.searches })}</Badge>}
               </Group>
             )}

@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import { Alert, Button, Group, Stack, TextInput, Textarea } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useT } from '../i18n/i18n';
+import { ConsoleModal } from '../shell/console-modal';
 
 /** Edits a chunk's title and content (also used to add one). */
 export function ChunkEditor(props: {
@@ -20,7 +21,7 @@ export function ChunkEditor(props: {
     setContent(props.initial.content);
   }, [props.initial, props.opened]);
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title={props.title} size="xl">
+    <ConsoleModal opened={props.opened} onClose={props.onClose} title={props.title} size="xl">
       <Stack>
         <TextInput label={t('chunks.chunkTitle')} value={chunkTitle} onChange={(e) => setChunkTitle(e.currentTarget.value)} />
         <Textarea label={t('chunks.content')} autosize minRows={8} maxRows={24} value={content} onChange={(e) => setContent(e.currentTarget.value)} />
@@ -34,6 +35,6 @@ export function ChunkEditor(props: {
           </Button>
         </Group>
       </Stack>
-    </Modal>
+    </ConsoleModal>
   );
 }

@@ -73,8 +73,8 @@ export default function ChunksPage() {
               </Button>
               <Button
                 size="xs"
-                variant="subtle"
-                color="red"
+                variant="default"
+                c="red.9"
                 aria-label={t('chunks.deleteNamed', { id: point.chunk_id })}
                 onClick={() => window.confirm(t('chunks.confirmDelete')) && remove.mutate(point.point_id)}
               >

@@ -56,8 +56,8 @@ export function CollectionsPage() {
                     </Button>
                     <Button
                       size="xs"
-                      variant="subtle"
-                      color="red"
+                      variant="default"
+                      c="red.9"
                       aria-label={t('collections.deleteNamed', { name: c.collection_name })}
                       onClick={() => window.confirm(t('collections.confirmDelete', { name: c.collection_name })) && remove.mutate(c.collection_name)}
                     >

@@ -1,7 +1,8 @@
-import { ActionIcon, Alert, Button, Checkbox, Group, Modal, NativeSelect, NumberInput, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Button, Checkbox, Group, NativeSelect, NumberInput, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useT } from '../i18n/i18n';
 import { type CreateCollectionBody, useCreateCollection } from './collections.queries';
+import { ConsoleModal } from '../shell/console-modal';
 
 type Field = NonNullable<NonNullable<NonNullable<CreateCollectionBody['index']>['index_config']>['fields']>[number];
 const FIELD_TYPES: Field['field_type'][] = ['string', 'int64', 'float32', 'bool', 'list<string>', 'list<int64>'];
@@ -37,7 +38,7 @@ export function CreateCollectionModal({ opened, onClose }: { opened: boolean; on
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title={t('collections.create')} size="lg">
+    <ConsoleModal opened={opened} onClose={onClose} title={t('collections.create')} size="lg">
       <form onSubmit={submit}>
         <Stack>
           <TextInput label={t('collections.name')} description={t('collections.nameRule')} value={name} onChange={(e) => setName(e.currentTarget.value)} required data-autofocus />
@@ -69,7 +70,7 @@ export function CreateCollectionModal({ opened, onClose }: { opened: boolean; on
                   setFields((all) => all.map((f, i) => (i === index ? { ...f, field_type: value } : f)));
                 }}
               />
-              <ActionIcon variant="subtle" color="red" size="lg" aria-label={t('common.remove')} onClick={() => setFields((all) => all.filter((_, i) => i !== index))}>
+              <ActionIcon variant="subtle" color="red.9" size="lg" aria-label={t('common.remove')} onClick={() => setFields((all) => all.filter((_, i) => i !== index))}>
                 ×
               </ActionIcon>
             </Group>
@@ -88,6 +89,6 @@ export function CreateCollectionModal({ opened, onClose }: { opened: boolean; on
           </Group>
         </Stack>
       </form>
-    </Modal>
+    </ConsoleModal>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Breadcrumbs, Button, Group, Menu, Modal, NativeSelect, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Breadcrumbs, Button, Group, Menu, NativeSelect, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -7,6 +7,7 @@ import { MetaModal } from './meta-modal';
 import { StatusCell } from './status-cell';
 import { UploadPanel } from './upload-panel';
 import { type DocInfo, useDocumentMutations, useDocumentPage } from './documents.queries';
+import { ConsoleModal } from '../shell/console-modal';
 
 const PAGE_SIZE = 50;
 const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json'];
@@ -99,7 +100,7 @@ export default function DocumentsPage() {
                       </Menu.Item>
                       <Menu.Item onClick={() => setReplacing(doc)}>{t('documents.replace')}</Menu.Item>
                       <Menu.Item onClick={() => setMetaDoc(doc)}>{t('documents.editMetaShort')}</Menu.Item>
-                      <Menu.Item color="red" onClick={() => window.confirm(t('documents.confirmDelete', { name: doc.doc_name })) && remove.mutate(doc.doc_id)}>
+                      <Menu.Item color="red.9" onClick={() => window.confirm(t('documents.confirmDelete', { name: doc.doc_name })) && remove.mutate(doc.doc_id)}>
                         {t('common.delete')}
                       </Menu.Item>
                     </Menu.Dropdown>
@@ -113,9 +114,9 @@ export default function DocumentsPage() {
       {documents.isSuccess && total === 0 && <Text c="dimmed">{t('documents.empty')}</Text>}
       {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': control })} />}
       <MetaModal collection={collection} doc={metaDoc} onClose={() => setMetaDoc(undefined)} />
-      <Modal opened={replacing !== undefined} onClose={() => setReplacing(undefined)} title={t('documents.replaceTitle', { name: replacing?.doc_name ?? '' })}>
+      <ConsoleModal opened={replacing !== undefined} onClose={() => setReplacing(undefined)} title={t('documents.replaceTitle', { name: replacing?.doc_name ?? '' })}>
         {replacing && <UploadPanel collection={collection} replaceDocId={replacing.doc_id} onDone={() => setReplacing(undefined)} />}
-      </Modal>
+      </ConsoleModal>
     </Stack>
   );
 }

@@ -1,8 +1,9 @@
-import { Alert, Button, Group, Modal, Stack, Textarea } from '@mantine/core';
+import { Alert, Button, Group, Stack, Textarea } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useT } from '../i18n/i18n';
 import type { DocInfo } from './documents.queries';
 import { useDocumentMutations } from './documents.queries';
+import { ConsoleModal } from '../shell/console-modal';
 
 /** Edit a document's meta as the JSON list the API takes: [{field_name, field_type, field_value}]. */
 export function MetaModal({ collection, doc, onClose }: { collection: string; doc: DocInfo | undefined; onClose: () => void }) {
@@ -28,7 +29,7 @@ export function MetaModal({ collection, doc, onClose }: { collection: string; do
     updateMeta.mutate({ docId: doc.doc_id, meta: meta as never }, { onSuccess: onClose });
   };
   return (
-    <Modal opened={doc !== undefined} onClose={onClose} title={t('documents.editMeta', { name: doc?.doc_name ?? '' })} size="lg">
+    <ConsoleModal opened={doc !== undefined} onClose={onClose} title={t('documents.editMeta', { name: doc?.doc_name ?? '' })} size="lg">
       <Stack>
         <Textarea
           label={t('documents.metaLabel')}
@@ -49,6 +50,6 @@ export function MetaModal({ collection, doc, onClose }: { collection: string; do
           </Button>
         </Group>
       </Stack>
-    </Modal>
+    </ConsoleModal>
   );
 }

@@ -4,11 +4,12 @@ import type { MessageKey } from '../i18n/en';
 import { type DocInfo, ProcessStatus } from './documents.queries';
 
 const STATUS: Record<number, { label: MessageKey; color: string }> = {
-  [ProcessStatus.Done]: { label: 'status.done', color: 'teal' },
-  [ProcessStatus.Failed]: { label: 'status.failed', color: 'red' },
-  [ProcessStatus.Queued]: { label: 'status.queued', color: 'gray' },
-  [ProcessStatus.Deleting]: { label: 'status.deleting', color: 'orange' },
-  [ProcessStatus.Processing]: { label: 'status.processing', color: 'blue' },
+  // Dark shades with white text keep AA contrast.
+  [ProcessStatus.Done]: { label: 'status.done', color: 'teal.9' },
+  [ProcessStatus.Failed]: { label: 'status.failed', color: 'red.9' },
+  [ProcessStatus.Queued]: { label: 'status.queued', color: 'gray.7' },
+  [ProcessStatus.Deleting]: { label: 'status.deleting', color: 'orange.9' },
+  [ProcessStatus.Processing]: { label: 'status.processing', color: 'blue.9' },
 };
 
 /** process_status, the stage, chunks done/total, and why it failed. */
@@ -19,7 +20,7 @@ export function StatusCell({ doc }: { doc: DocInfo }) {
   return (
     <Stack gap={4} miw={160}>
       <Group gap={6} wrap="nowrap">
-        <Badge color={status.color} variant="light" data-testid="doc-status">
+        <Badge color={status.color} variant="filled" data-testid="doc-status">
           {t(status.label)}
         </Badge>
         {progress && doc.status.process_status !== ProcessStatus.Done && (
@@ -33,7 +34,7 @@ export function StatusCell({ doc }: { doc: DocInfo }) {
       )}
       {doc.status.process_status === ProcessStatus.Failed && (
         <Tooltip label={doc.status.failed_reason ?? ''} multiline w={320} disabled={!doc.status.failed_reason}>
-          <Text size="xs" c="red" lineClamp={2}>
+          <Text size="xs" c="red.9" lineClamp={2}>
             {doc.status.failed_code ? `${doc.status.failed_code}: ` : ''}
             {doc.status.failed_reason}
           </Text>

@@ -40,7 +40,7 @@ export function UploadPanel({ collection, replaceDocId, onDone }: { collection: 
 
   return (
     <Stack gap="xs">
-      <Dropzone onDrop={upload} multiple={!replaceDocId} aria-label={t('documents.dropzone')} name="file">
+      <Dropzone onDrop={upload} multiple={!replaceDocId} aria-label={t('documents.dropzone')} name="file" inputProps={{ 'aria-label': t('documents.dropzone') }}>
         <Stack align="center" gap={4} py="md" style={{ pointerEvents: 'none' }}>
           <Text fw={500}>{replaceDocId ? t('documents.replaceDrop') : t('documents.drop')}</Text>
           <Text size="sm" c="dimmed">
@@ -54,7 +54,7 @@ export function UploadPanel({ collection, replaceDocId, onDone }: { collection: 
             <Text size="sm" truncate>
               {row.name}
             </Text>
-            <Text size="xs" c={row.state === 'failed' ? 'red' : 'dimmed'}>
+            <Text size="xs" c={row.state === 'failed' ? 'red.9' : 'dimmed'}>
               {row.state === 'uploading' ? `${Math.round(row.progress * 100)}%` : t(row.state === 'stored' ? 'documents.stored' : 'documents.uploadFailed')}
             </Text>
           </Group>

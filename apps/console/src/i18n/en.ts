@@ -22,6 +22,7 @@ export const en = {
 
   'common.actions': 'Actions',
   'common.cancel': 'Cancel',
+  'common.close': 'Close',
   'common.copied': 'Copied',
   'common.copy': 'Copy',
   'common.create': 'Create',

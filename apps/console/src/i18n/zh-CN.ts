@@ -24,6 +24,7 @@ export const zhCN: Messages = {
 
   'common.actions': '操作',
   'common.cancel': '取消',
+  'common.close': '关闭',
   'common.copied': '已复制',
   'common.copy': '复制',
   'common.create': '创建',

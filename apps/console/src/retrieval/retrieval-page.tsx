@@ -80,7 +80,7 @@ export default function RetrievalPage() {
               <Text size="sm" fw={500} id="dense-weight-label">
                 {t('retrieval.denseWeight', { value: denseWeight.toFixed(2) })}
               </Text>
-              <Slider min={0} max={1} step={0.05} value={denseWeight} onChange={setDenseWeight} thumbProps={{ 'aria-labelledby': 'dense-weight-label' }} label={(v) => v.toFixed(2)} />
+              <Slider min={0} max={1} step={0.05} value={denseWeight} onChange={setDenseWeight} thumbLabel={t('retrieval.denseWeight', { value: denseWeight.toFixed(2) })} label={(v) => v.toFixed(2)} />
               <Group justify="space-between">
                 <Text size="xs" c="dimmed">
                   {t('retrieval.lexicalOnly')}

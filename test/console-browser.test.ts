@@ -1,0 +1,229 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, hasChromium, launchChromium, screenshot, seriousAxeViolations } from './support/browser';
+import { buildPdf } from './support/document-fixtures';
+import { TEST_ADMIN_KEY, TestStack, startTestStack } from './support/test-stack';
+
+const CONSOLE_BUILT = existsSync(join(__dirname, '..', 'dist', 'console', 'index.html'));
+
+if (!hasChromium) {
+  // eslint-disable-next-line no-console
+  console.warn(`console browser suite SKIPPED: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH); CI installs it in .ci/run`);
+}
+
+const HANDBOOK_MD = `# Travel handbook
+
+## Expenses
+
+Travel expenses are reimbursed within 30 days when the receipts are filed in the expense tool.
+Hotel costs above 180 euros per night need the approval of a director.
+
+## 差旅报销
+
+差旅费用在提交发票后三十天内报销。每晚超过一百八十欧元的酒店需要总监批准。
+
+## Equipment
+
+Laptops are replaced every four years; a broken laptop is swapped the same day at the service desk.
+`;
+
+const SAFETY_PDF = buildPdf([
+  ['Safety manual', 'Calibration of the pressure gauge takes two technicians.', 'The gauge is calibrated every six months by the workshop.'],
+]);
+
+/**
+ * The console end to end in a real Chromium, as a person would use it: sign in, create a collection,
+ * upload, watch processing, fix a chunk, test retrieval, chat, mint a bot key, sign out.
+ * One browser page walks through the tests in order; each test leaves a screenshot in test-results/console.
+ */
+(hasChromium ? describe : describe.skip)('web console in Chromium', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const cspViolations: string[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!CONSOLE_BUILT) throw new Error('dist/console is missing: npm run build builds the console');
+    stack = await startTestStack('embedded');
+    browser = await launchChromium();
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 860 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 120_000);
+
+  afterEach(async () => {
+    if (page) await screenshot(page, expect.getState().currentTestName ?? 'console');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const expectAccessible = async (selector?: string) => expect(await seriousAxeViolations(page, selector)).toEqual([]);
+  const api = (path: string, body: unknown) => stack.post(path, body);
+
+  it('signs in with an API key (a wrong key is refused readably)', async () => {
+    await page.goto(`${stack.baseUrl}/`);
+    await page.getByLabel('API key').fill('not-the-key-000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'invalid API key' }).waitFor();
+    await expectAccessible();
+    await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Collections' }).waitFor();
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'fjord_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(session?.value).not.toContain(TEST_ADMIN_KEY);
+    // The key is nowhere in the page's storage.
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie)).not.toContain(TEST_ADMIN_KEY);
+  }, 60_000);
+
+  it('switches to Chinese and back', async () => {
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('heading', { name: '知识库' }).waitFor();
+    await expectAccessible();
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('heading', { name: 'Collections' }).waitFor();
+  }, 60_000);
+
+  it('creates a collection with a declared meta field', async () => {
+    await page.getByRole('button', { name: 'New collection' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/^Name/).fill('handbook');
+    await dialog.getByLabel('Description').fill('company handbook');
+    await dialog.getByRole('button', { name: 'Add a field' }).click();
+    await dialog.getByLabel('Field name').fill('team');
+    // One chunk per section, so each can be edited and found on its own.
+    await dialog.getByLabel('Merge small neighbouring chunks').uncheck();
+    await expectAccessible();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('link', { name: 'handbook' }).waitFor();
+    const info = await api('/api/knowledge/collection/info', { name: 'handbook' });
+    expect(info.body.data.fields).toEqual([{ field_name: 'team', field_type: 'string' }]);
+  }, 60_000);
+
+  it('uploads a Markdown and a PDF file at once and watches both reach done without reloading', async () => {
+    await page.getByRole('link', { name: 'handbook' }).click();
+    await page.getByRole('heading', { name: 'Documents in handbook' }).waitFor();
+    const requestsBefore = await page.evaluate(() => performance.getEntriesByType('resource').length);
+    await page.locator('input[type=file]').setInputFiles([
+      { name: 'handbook.md', mimeType: 'text/markdown', buffer: Buffer.from(HANDBOOK_MD) },
+      { name: 'safety.pdf', mimeType: 'application/pdf', buffer: SAFETY_PDF },
+    ]);
+    await page.getByTestId('upload-row').filter({ hasText: 'stored' }).nth(1).waitFor();
+    const rows = page.getByTestId('doc-row');
+    await rows.filter({ hasText: 'handbook.md' }).getByTestId('doc-status').filter({ hasText: 'done' }).waitFor({ timeout: 45_000 });
+    await rows.filter({ hasText: 'safety.pdf' }).getByTestId('doc-status').filter({ hasText: 'done' }).waitFor({ timeout: 45_000 });
+    expect(await rows.count()).toBe(2);
+    // The status changed without a navigation: the page polled doc/list itself.
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').length)).toBeGreaterThan(requestsBefore);
+    await expectAccessible();
+  }, 90_000);
+
+  it('opens a document\'s chunks and edits one', async () => {
+    await page.getByRole('link', { name: 'handbook.md' }).click();
+    await page.getByRole('heading', { name: 'Chunks of handbook.md' }).waitFor();
+    const chunks = page.getByTestId('chunk');
+    await chunks.first().waitFor();
+    expect(await chunks.count()).toBeGreaterThanOrEqual(3);
+    await expect(chunks.first().textContent()).resolves.toMatch(/#0/);
+    const target = chunks.filter({ hasText: 'Laptops are replaced' });
+    await target.getByRole('button', { name: /^Edit chunk/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Content').fill('Laptops are replaced every three years; zanzibarite docking stations are lent by the service desk.');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('chunk-content').filter({ hasText: 'zanzibarite docking stations' }).waitFor();
+    const points = await api('/api/knowledge/point/list', { collection_name: 'handbook', limit: 100 });
+    const edited = (points.body.data.point_list as Array<{ content: string }>).find((p) => p.content.includes('zanzibarite'));
+    expect(edited).toBeDefined();
+    await expectAccessible();
+  }, 60_000);
+
+  it('runs a retrieval test whose dense, lexical and fused columns are filled; the Chinese query works too', async () => {
+    await page.getByRole('link', { name: 'Retrieval test' }).click();
+    await page.getByRole('heading', { name: 'Retrieval test' }).waitFor();
+    await page.getByLabel('Query').fill('zanzibarite docking stations');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByTestId('result-row');
+    await rows.first().waitFor();
+    await expect(rows.first().textContent()).resolves.toContain('zanzibarite');
+    for (const column of ['debug-dense', 'debug-lexical', 'debug-fused']) {
+      await expect(rows.first().getByTestId(column).textContent()).resolves.toMatch(/#\d+ · \d/);
+    }
+    await page.getByLabel('Query').fill('酒店需要谁批准');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('search-summary').filter({ hasText: '酒店需要谁批准' }).waitFor();
+    await expect(rows.first().textContent()).resolves.toContain('总监批准');
+    await expectAccessible();
+  }, 60_000);
+
+  it('chats over the collection with a streamed answer, usage and a citation that opens the cited chunk', async () => {
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('heading', { name: 'Chat playground' }).waitFor();
+    const streamed = page.waitForResponse((r) => r.url().endsWith('/api/knowledge/chat/completions'));
+    await page.getByLabel('Message').fill('How many technicians does calibration of the pressure gauge take?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    expect((await streamed).headers()['content-type']).toMatch(/text\/event-stream/);
+    const answer = page.getByTestId('answer');
+    await answer.getByTestId('usage').waitFor();
+    await expect(answer.textContent()).resolves.toMatch(/two technicians/);
+    await expect(answer.getByTestId('usage').textContent()).resolves.toMatch(/cached \d+/);
+    const citation = answer.getByTestId('citation').filter({ hasText: 'safety.pdf' }).first();
+    await expectAccessible();
+    await citation.click();
+    await page.getByRole('heading', { name: 'Chunks of safety.pdf' }).waitFor();
+    const highlighted = page.locator('[data-testid=chunk][aria-current=true]');
+    await expect(highlighted.textContent()).resolves.toContain('two technicians');
+  }, 60_000);
+
+  it('creates a bot, mints a temporary key for it and the key works for that bot', async () => {
+    await page.getByRole('link', { name: 'Bots' }).click();
+    await page.getByRole('button', { name: 'New bot' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/^Name/).fill('handbook bot');
+    await dialog.getByLabel('System prompt').fill('Answer from the handbook.');
+    await dialog.getByRole('textbox', { name: 'Collections' }).click({ force: true });
+    await page.getByRole('option', { name: 'handbook' }).click();
+    await dialog.getByLabel('System prompt').click(); // closes the options list
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const row = page.getByTestId('bot-row').filter({ hasText: 'handbook bot' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Mint key' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Mint key' }).click();
+    const key = (await page.getByTestId('minted-key').textContent())?.trim() as string;
+    expect(key).toMatch(/^fjord-bot-/);
+    // The page behind an open dialog is dimmed by its overlay: check the dialog, then the page once it is closed.
+    await expectAccessible('[role=dialog]');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expectAccessible();
+    const bots = (await (await fetch(`${stack.baseUrl}/api/v2/bots`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } })).json()) as { bots: Array<{ id: string; name: string }> };
+    const botId = bots.bots.find((b) => b.name === 'handbook bot')?.id as string;
+    const chat = await fetch(`${stack.baseUrl}/api/v2/bots/${botId}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'When are travel expenses reimbursed?' }] }),
+    });
+    expect(chat.status).toBe(200);
+  }, 60_000);
+
+  it('signs out: back to the sign-in page, and the old cookie no longer works', async () => {
+    const cookie = (await context.cookies()).find((c) => c.name === 'fjord_session');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const reused = await fetch(`${stack.baseUrl}/console/session`, { headers: { cookie: `fjord_session=${cookie?.value}` } });
+    expect(reused.status).toBe(401);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
