@@ -120,7 +120,7 @@ describe('pglite on its own thread', () => {
   });
 
   it('passes database errors back with their fields', async () => {
-    const error = await db.query('INSERT INTO t VALUES (2, $1)', ['again']).catch((e: unknown) => e as Error & { code?: string });
+    const error = (await db.query("INSERT INTO t VALUES (2, $1)", ["again"]).then(() => undefined, (e: unknown) => e)) as Error & { code?: string };
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe('23505');
     expect(error.message).toMatch(/duplicate key/);
