@@ -9,6 +9,8 @@ import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { PingController } from './health/ping.controller';
+import { KeysController } from './keys/keys.controller';
 import { ArkModule } from './ark/ark.module';
 import { BotsApiModule } from './bots/bots-api.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
@@ -34,7 +36,7 @@ export class AppModule {
         SearchApiModule,
         BotsApiModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PingController, KeysController],
       providers: [
         HealthService,
         { provide: APP_PIPE, useClass: ZodValidationPipe },
