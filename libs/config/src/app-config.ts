@@ -71,6 +71,8 @@ export const envSchema = z.object({
   EMBEDDING_MAX_RETRIES: int(0, 20).default(5),
   /** Prefix for search queries (not chunks) for models trained with one, e.g. e5's "query: "; see need_instruction. */
   EMBEDDING_QUERY_INSTRUCTION: z.string().min(1).max(1000).optional(),
+  /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
+  EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
 
   HNSW_M: int(2, 100).default(16),
@@ -127,6 +129,8 @@ export interface AppConfig {
     maxRetries: number;
     localDimension: number;
     queryInstruction?: string;
+    /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
+    modelMap?: Record<string, string>;
   };
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
@@ -224,6 +228,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.EMBEDDING_MAX_RETRIES,
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
+      modelMap: env.EMBEDDING_MODEL_MAP ?? {},
     },
     vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
     bm25: { k1: env.BM25_K1, b: env.BM25_B },
