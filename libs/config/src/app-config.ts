@@ -40,6 +40,15 @@ export const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('fjord'),
 
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Volcengine V4 access-key pairs with the admin key's rights: `AK1:SK1,AK2:SK2`. */
+  ACCESS_KEY_PAIRS: z
+    .string()
+    .regex(/^[^:,\s]+:[^,\s]+(,[^:,\s]+:[^,\s]+)*$/, 'must be AK:SK pairs separated by commas, e.g. AKLTexample:c2VjcmV0')
+    .optional(),
+  /** Encrypts the secret keys of access-key pairs minted at run time; generated into DATA_DIR when unset. */
+  ACCESS_KEY_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How far a V4 signature's X-Date may be from the server clock, either way. */
+  SIGNATURE_MAX_SKEW_SECONDS: int(1, 7 * 24 * 3600).default(900),
 
   MAX_UPLOAD_BYTES: int(1).default(100 * MiB),
   MAX_JSON_BYTES: int(1024).default(10 * MiB),
@@ -62,6 +71,8 @@ export const envSchema = z.object({
   EMBEDDING_MAX_RETRIES: int(0, 20).default(5),
   /** Prefix for search queries (not chunks) for models trained with one, e.g. e5's "query: "; see need_instruction. */
   EMBEDDING_QUERY_INSTRUCTION: z.string().min(1).max(1000).optional(),
+  /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
+  EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
 
   HNSW_M: int(2, 100).default(16),
@@ -109,6 +120,7 @@ export interface AppConfig {
   database: { url?: string; poolSize: number };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
+  accessKeys: { pairs: Array<{ accessKeyId: string; secretAccessKey: string }>; encryptionKey?: string; maxSkewSeconds: number };
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
   ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
   embedding: {
@@ -122,6 +134,8 @@ export interface AppConfig {
     maxRetries: number;
     localDimension: number;
     queryInstruction?: string;
+    /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
+    modelMap?: Record<string, string>;
   };
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
@@ -148,6 +162,14 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+function parseAccessKeyPairs(raw: string | undefined): AppConfig['accessKeys']['pairs'] {
+  if (!raw) return [];
+  return raw.split(',').map((pair) => {
+    const colon = pair.indexOf(':');
+    return { accessKeyId: pair.slice(0, colon), secretAccessKey: pair.slice(colon + 1) };
+  });
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -185,6 +207,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
+    accessKeys: {
+      pairs: parseAccessKeyPairs(env.ACCESS_KEY_PAIRS),
+      encryptionKey: env.ACCESS_KEY_ENCRYPTION_KEY,
+      maxSkewSeconds: env.SIGNATURE_MAX_SKEW_SECONDS,
+    },
     uploads: {
       maxBytes: env.MAX_UPLOAD_BYTES,
       urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,
@@ -202,6 +229,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.EMBEDDING_MAX_RETRIES,
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
+      modelMap: env.EMBEDDING_MODEL_MAP ?? {},
     },
     vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
     bm25: { k1: env.BM25_K1, b: env.BM25_B },
