@@ -107,6 +107,12 @@ export const envSchema = z.object({
   OCR_PAGE_TIMEOUT_MS: int(1000).default(120_000),
 
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
+
+  /** Characters of message content one chat request may carry, per route family (see chatInputLimits). */
+  OPENAI_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  BOT_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  KNOWLEDGE_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  CONTEXT_MAX_INPUT_CHARS: int(1).default(524_288),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
 });
 
@@ -152,8 +158,13 @@ export interface AppConfig {
   };
   contextCache: { sweepIntervalMs: number };
   ocr: { engine: Env['OCR_ENGINE']; languages: string[]; concurrency: number; pageTimeoutMs: number };
+  /** Message characters per request on each chat route family. */
+  chatInputLimits: Record<ChatRouteFamily, number>;
   shutdownTimeoutMs: number;
 }
+
+/** The chat doors, each with its own input cap: bots' temporary keys are the least trusted callers. */
+export type ChatRouteFamily = 'openai' | 'bot' | 'knowledge' | 'context';
 
 export const LOCAL_EMBEDDING_MODEL = 'fjord-local-hash-v1';
 
@@ -250,6 +261,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       languages: env.OCR_LANGUAGES.split('+'),
       concurrency: env.OCR_CONCURRENCY,
       pageTimeoutMs: env.OCR_PAGE_TIMEOUT_MS,
+    },
+    chatInputLimits: {
+      openai: env.OPENAI_CHAT_MAX_INPUT_CHARS,
+      bot: env.BOT_CHAT_MAX_INPUT_CHARS,
+      knowledge: env.KNOWLEDGE_CHAT_MAX_INPUT_CHARS,
+      context: env.CONTEXT_MAX_INPUT_CHARS,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
