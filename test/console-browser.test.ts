@@ -84,7 +84,7 @@ const SAFETY_PDF = buildPdf([
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     expect(session?.value).not.toContain(TEST_ADMIN_KEY);
     // The key is nowhere in the page's storage.
-    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + document.cookie)).not.toContain(TEST_ADMIN_KEY);
+    expect(await page.evaluate('JSON.stringify({ ...localStorage }) + document.cookie')).not.toContain(TEST_ADMIN_KEY);
   }, 60_000);
 
   it('switches to Chinese and back', async () => {
@@ -114,7 +114,7 @@ const SAFETY_PDF = buildPdf([
   it('uploads a Markdown and a PDF file at once and watches both reach done without reloading', async () => {
     await page.getByRole('link', { name: 'handbook' }).click();
     await page.getByRole('heading', { name: 'Documents in handbook' }).waitFor();
-    const requestsBefore = await page.evaluate(() => performance.getEntriesByType('resource').length);
+    const requestsBefore = (await page.evaluate("performance.getEntriesByType('resource').length")) as number;
     await page.locator('input[type=file]').setInputFiles([
       { name: 'handbook.md', mimeType: 'text/markdown', buffer: Buffer.from(HANDBOOK_MD) },
       { name: 'safety.pdf', mimeType: 'application/pdf', buffer: SAFETY_PDF },
@@ -125,8 +125,8 @@ const SAFETY_PDF = buildPdf([
     await rows.filter({ hasText: 'safety.pdf' }).getByTestId('doc-status').filter({ hasText: 'done' }).waitFor({ timeout: 45_000 });
     expect(await rows.count()).toBe(2);
     // The status changed without a navigation: the page polled doc/list itself.
-    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
-    expect(await page.evaluate(() => performance.getEntriesByType('resource').length)).toBeGreaterThan(requestsBefore);
+    expect(await page.evaluate("performance.getEntriesByType('navigation').length")).toBe(1);
+    expect(await page.evaluate("performance.getEntriesByType('resource').length")).toBeGreaterThan(requestsBefore);
     await expectAccessible();
   }, 90_000);
 
@@ -215,6 +215,26 @@ const SAFETY_PDF = buildPdf([
       body: JSON.stringify({ messages: [{ role: 'user', content: 'When are travel expenses reimbursed?' }] }),
     });
     expect(chat.status).toBe(200);
+  }, 60_000);
+
+  it('mints an admin key and an access-key pair (secrets shown once), and revokes the key', async () => {
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Description of the key').fill('console test');
+    await page.getByRole('button', { name: 'Mint an admin key' }).click();
+    const secret = (await page.getByTestId('new-secret').textContent())?.trim() as string;
+    expect(secret).toMatch(/^fjord-admin-/);
+    expect((await stack.post('/api/knowledge/collection/list', {}, secret)).status).toBe(200);
+    const row = page.getByTestId('api-key-row').filter({ hasText: 'console test' });
+    await row.waitFor();
+    await page.getByLabel('Description of the pair').fill('sdk');
+    await page.getByRole('button', { name: 'Mint a pair' }).click();
+    await page.getByTestId('access-key-row').filter({ hasText: 'sdk' }).waitFor();
+    await expectAccessible();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await stack.post('/api/knowledge/collection/list', {}, secret)).status).toBe(401);
   }, 60_000);
 
   it('signs out: back to the sign-in page, and the old cookie no longer works', async () => {

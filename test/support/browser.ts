@@ -36,10 +36,10 @@ export interface AxeViolation {
 export async function seriousAxeViolations(page: Page, selector?: string): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays in force for the app.
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async (within) => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(within ? { include: [within] } : document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  // Written as a string: it runs in the page, where window and document exist (this project has no DOM types).
+  const violations = (await page.evaluate(`(async (within) => {
+    const result = await window.axe.run(within ? { include: [within] } : document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  }, selector);
+  })(${JSON.stringify(selector ?? null)})`)) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

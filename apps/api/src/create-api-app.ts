@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { Authenticator, PublicRoutes, authenticateBeforeBody, verifySignedBody } from '@fjord/auth';
 import { AppConfig } from '@fjord/config';
 import { requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
@@ -16,10 +17,13 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   });
   app.useLogger(app.get(Logger));
   app.use(requestIdMiddleware);
-  app.useBodyParser('json', { limit: config.http.maxJsonBytes });
+  // Before authentication, so a browser on an allowed origin can read refusals too.
+  enableCors(app, config);
+  // Credentials are checked before any body is read; a signed body is checked before it is parsed.
+  app.use(authenticateBeforeBody(app.get(Authenticator), app.get(PublicRoutes)));
+  app.useBodyParser('json', { limit: config.http.maxJsonBytes, verify: verifySignedBody });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
-  enableCors(app, config);
   mountConsole(app);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   return app;

@@ -1,14 +1,33 @@
 import { Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AccessKeyRepository } from './access-keys/access-key.repository';
+import { AccessKeyService } from './access-keys/access-key.service';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuthGuard } from './auth.guard';
+import { Authenticator } from './authenticator';
 import { ConsoleSessionRepository } from './console-session.repository';
 import { ConsoleSessionService } from './console-session.service';
+import { CREDENTIAL_KINDS, CREDENTIAL_KIND_CLASSES } from './credentials/credential-kinds';
+import { CredentialKind } from './credentials/credential-kind';
+import { PublicRoutes } from './public-routes';
 
 @Module({
-  providers: [ApiKeyRepository, ApiKeyService, ConsoleSessionRepository, ConsoleSessionService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiKeyService, ConsoleSessionService],
+  imports: [DiscoveryModule],
+  providers: [
+    ApiKeyRepository,
+    ApiKeyService,
+    AccessKeyRepository,
+    AccessKeyService,
+    ConsoleSessionRepository,
+    ConsoleSessionService,
+    ...CREDENTIAL_KIND_CLASSES,
+    { provide: CREDENTIAL_KINDS, useFactory: (...kinds: CredentialKind[]) => kinds, inject: CREDENTIAL_KIND_CLASSES },
+    Authenticator,
+    PublicRoutes,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [ApiKeyService, AccessKeyService, ConsoleSessionService, Authenticator, PublicRoutes],
 })
 export class AuthModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private sweeper?: NodeJS.Timeout;

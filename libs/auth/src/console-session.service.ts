@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { parse as parseCookies } from 'cookie';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
@@ -15,7 +16,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface ConsoleRequest {
   method: string;
-  headers: Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
 }
 
 export interface OpenedSession {
@@ -82,10 +83,10 @@ export class ConsoleSessionService implements OnApplicationBootstrap, OnApplicat
     return { token, expiresAt, principal };
   }
 
-  /** The principal of a request's session cookie; undefined when it carries none. Throws when it is not valid. */
-  async authenticate(request: ConsoleRequest, now = new Date()): Promise<Principal | undefined> {
+  /** The principal of a request's session cookie; throws Unauthorized (or Forbidden, for CSRF) when it is not valid. */
+  async authenticate(request: ConsoleRequest, now = new Date()): Promise<Principal> {
     const token = sessionTokenOf(request);
-    if (!token) return undefined;
+    if (!token) throw new DomainError(ErrorCode.Unauthorized, 'console session missing: sign in again');
     assertSameOriginConsoleRequest(request);
     const row = await this.sessions.findLive(hashToken(token), now);
     if (!row) throw new DomainError(ErrorCode.Unauthorized, 'console session expired or signed out: sign in again');

@@ -6,6 +6,7 @@ import { ContextChatDto, CreateContextDto } from './ark.dto';
 import { ContextChatResponder } from './context-chat.responder';
 import { CreateContextResponse, contextChunkSchema, contextCompletionSchema, createContextResponseSchema, toCreateContextResponse } from './context-response.schema';
 import { ApiJsonOk, ApiJsonOkOrStream } from '../http/api-docs';
+import { ChatInput } from '../http/chat-input.interceptor';
 
 /** Ark Context API (api.md section 2), under /api/v3 and /v1. */
 @ApiTags('Ark context cache')
@@ -19,6 +20,7 @@ export class ContextController {
 
   @Post('create')
   @HttpCode(200)
+  @ChatInput('context')
   @ApiJsonOk('Create a context cache entry (session or common_prefix)', createContextResponseSchema)
   async create(@Body() body: CreateContextDto): Promise<CreateContextResponse> {
     return toCreateContextResponse(await this.contexts.create(body));
@@ -27,6 +29,7 @@ export class ContextController {
   /** `chat.completion` JSON, or an SSE stream of `chat.completion.chunk` frames when `stream` is true. */
   @Post('chat/completions')
   @HttpCode(200)
+  @ChatInput('context')
   @ApiJsonOkOrStream('Chat on a cached context', contextCompletionSchema, contextChunkSchema, 'An OpenAI chat.completion, or text/event-stream chat.completion.chunk frames ending with data: [DONE].')
   chat(@Body() body: ContextChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(body, req, res);

@@ -6,6 +6,7 @@ import { BotChatDto, BotIdParamDto } from './bots.dto';
 import { BotChatResponder } from './bot-chat.responder';
 import { botChatFragmentSchema, botChatResponseSchema } from './bot-chat.responses';
 import { ApiJsonOkOrStream } from '../http/api-docs';
+import { ChatInput } from '../http/chat-input.interceptor';
 
 /** `POST /api/v2/bots/:bot_id/chat` (api.md section 3): the admin key, or a temporary key naming this bot. */
 @ApiTags('Bots')
@@ -16,6 +17,7 @@ export class BotChatController {
 
   @Post(':bot_id/chat')
   @HttpCode(200)
+  @ChatInput('bot')
   @AllowBotKeys()
   @ApiJsonOkOrStream('Chat with a bot (admin key, or a temporary key naming it)', botChatResponseSchema, botChatFragmentSchema, 'With stream: true, text/event-stream fragments {req_id, choices: [{message: {content: delta}}]}; references in the first, usage in the last, then data: [DONE].')
   chat(@CurrentPrincipal() principal: Principal, @Param() params: BotIdParamDto, @Body() body: BotChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {

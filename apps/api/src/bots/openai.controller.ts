@@ -7,6 +7,7 @@ import { OpenAiChatDto } from './bots.dto';
 import { OpenAiChatResponder } from './openai-chat.responder';
 import { OpenAiModelList, openAiChunkSchema, openAiCompletionSchema, openAiModelListSchema, toModelList } from './openai.responses';
 import { ApiJsonOk, ApiJsonOkOrStream } from '../http/api-docs';
+import { ChatInput } from '../http/chat-input.interceptor';
 
 /**
  * The OpenAI-compatible door (api.md section 4): bots as models. A temporary key sees and uses only its
@@ -30,6 +31,7 @@ export class OpenAiController {
 
   @Post('chat/completions')
   @HttpCode(200)
+  @ChatInput('openai')
   @AllowBotKeys()
   @ApiJsonOkOrStream('OpenAI-compatible chat: model is a bot id', openAiCompletionSchema, openAiChunkSchema, 'An OpenAI chat.completion (references ext), or text/event-stream chat.completion.chunk frames.')
   chat(@CurrentPrincipal() principal: Principal, @Body() body: OpenAiChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {

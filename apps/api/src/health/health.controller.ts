@@ -4,6 +4,17 @@ import type { Response } from 'express';
 import { Public } from '@fjord/auth';
 import { MetricsService } from '@fjord/observability';
 import { HealthReport, HealthService } from './health.service';
+import { openApiSchema } from '../http/api-docs';
+import { z } from 'zod';
+
+const component = z.enum(['ok', 'down', 'disabled']);
+const HEALTH_SCHEMA = openApiSchema(
+  z.object({
+    status: z.enum(['ok', 'degraded']),
+    database: z.object({ status: component, kind: z.enum(['postgres', 'pglite']), error: z.string().optional() }),
+    redis: z.object({ status: component, error: z.string().optional() }),
+  }),
+);
 
 @ApiTags('Operations')
 @Controller()
@@ -17,8 +28,8 @@ export class HealthController {
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'Liveness and readiness: the database (and Redis, when configured) answer; no key needed' })
-  @ApiResponse({ status: 200, description: 'every component is up' })
-  @ApiResponse({ status: 503, description: 'a component is down (the report names it)' })
+  @ApiResponse({ status: 200, description: 'every component is up', schema: HEALTH_SCHEMA })
+  @ApiResponse({ status: 503, description: 'a component is down (the report names it)', schema: HEALTH_SCHEMA })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const report = await this.health.check();
     res.status(report.status === 'ok' ? 200 : 503);

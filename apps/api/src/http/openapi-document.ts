@@ -83,6 +83,8 @@ const ERROR_STATUSES: Record<string, string> = {
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+/** Keyless probes that answer the same whatever is sent: no error answers to describe. */
+const PUBLIC_PROBES = new Set(['/health', '/ping']);
 
 /** Adds every operation's error answers in its own family's envelope, and the security schemes. */
 function addErrorResponses(document: OpenAPIObject): OpenAPIObject {
@@ -93,7 +95,7 @@ function addErrorResponses(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method];
-      if (!operation || path === '/health') continue;
+      if (!operation || PUBLIC_PROBES.has(path)) continue;
       const family = apiFamilyOf(path, path === '/' ? { Action: 'GetApiKey' } : {});
       const ref = { $ref: `#/components/schemas/${ERROR_SCHEMAS[family].name}` };
       for (const [status, description] of Object.entries(ERROR_STATUSES)) {

@@ -8,6 +8,7 @@ import { KnowledgeChatResponder } from './knowledge-chat.responder';
 import { searchAndGenerateData } from './knowledge-chat.responses';
 import { ApiVikingOk, ApiVikingOkOrStream } from '../http/api-docs';
 import { knowledgeChatDataSchema, searchAndGenerateDataSchema } from './viking-response.schemas';
+import { ChatInput } from '../http/chat-input.interceptor';
 
 /** Viking knowledge chat (api.md section 1): chat/completions and collection/search_and_generate. */
 @ApiTags('Viking: knowledge chat')
@@ -22,6 +23,7 @@ export class KnowledgeChatController {
   /** `{generated_answer, usage (JSON string), references}`, or a text/event-stream ending with `"end": true`. */
   @Post('chat/completions')
   @HttpCode(200)
+  @ChatInput('knowledge')
   @ApiVikingOkOrStream('Knowledge chat: answer from retrieved passages (or a plain model call without a collection)', knowledgeChatDataSchema, 'With stream: true, text/event-stream events `data: {code, message, data}` whose data has this shape; the last has `end: true` and the usage.')
   chat(@Body() body: KnowledgeChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(body, req, res);

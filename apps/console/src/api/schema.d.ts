@@ -21,6 +21,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reachability check (the Volcengine SDK calls it first); no key needed, any sent is ignored */
+        get: operations["PingController_ping"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List API keys (admin and temporary bot keys); never a secret */
+        get: operations["KeysController_listKeys"];
+        put?: never;
+        /** Mint an admin API key (for rotation); the key is shown only in this answer */
+        post: operations["KeysController_mintKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key at once (its console sessions end with it) */
+        delete: operations["KeysController_revokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/access-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List access-key pairs (configured and minted); never a secret */
+        get: operations["KeysController_listAccessKeys"];
+        put?: never;
+        /** Mint a Volcengine access-key pair; the secret is shown only in this answer */
+        post: operations["KeysController_mintAccessKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/access-keys/{access_key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a minted access-key pair at once */
+        delete: operations["KeysController_revokeAccessKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/session": {
         parameters: {
             query?: never;
@@ -568,6 +655,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v3/bots/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ark bot chat (the Ark runtime SDK's bot_chat and chat.completions): model is a bot id
+         * @description A chat.completion with top-level references and bot_usage, or text/event-stream chat.completion.chunk frames ending with data: [DONE].
+         */
+        post: operations["ArkBotChatController_chat[0]"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v3/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ark bot chat (the Ark runtime SDK's bot_chat and chat.completions): model is a bot id
+         * @description A chat.completion with top-level references and bot_usage, or text/event-stream chat.completion.chunk frames ending with data: [DONE].
+         */
+        post: operations["ArkBotChatController_chat[1]"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/knowledge/chat/completions": {
         parameters: {
             query?: never;
@@ -609,6 +736,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        MintKeyDto: {
+            /** @description a note to tell keys apart, e.g. who uses it */
+            description?: string;
+        };
         /**
          * @example {
          *       "api_key": "fjord-admin-..."
@@ -736,8 +867,8 @@ export interface components {
                     }[];
                     embedding_model?: string;
                     embedding_dimension?: number;
-                    /** @enum {string} */
-                    quant?: "float" | "int8" | "fp16";
+                    quant?: string;
+                    cpu_quota?: number;
                 };
             };
         };
@@ -1214,6 +1345,13 @@ export interface components {
             max_tokens?: number;
             /** @default 0.1 */
             temperature?: number;
+            top_p?: number;
+            thinking?: {
+                /** @enum {string} */
+                type: "enabled" | "disabled" | "auto";
+            };
+            model_version?: string;
+            api_key?: string;
             return_token_usage?: boolean;
             resource_id?: string;
             collection_name?: string;
@@ -1390,14 +1528,643 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok" | "degraded";
+                        database: {
+                            /** @enum {string} */
+                            status: "ok" | "down" | "disabled";
+                            /** @enum {string} */
+                            kind: "postgres" | "pglite";
+                            error?: string;
+                        };
+                        redis: {
+                            /** @enum {string} */
+                            status: "ok" | "down" | "disabled";
+                            error?: string;
+                        };
+                    };
+                };
             };
             /** @description a component is down (the report names it) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok" | "degraded";
+                        database: {
+                            /** @enum {string} */
+                            status: "ok" | "down" | "disabled";
+                            /** @enum {string} */
+                            kind: "postgres" | "pglite";
+                            error?: string;
+                        };
+                        redis: {
+                            /** @enum {string} */
+                            status: "ok" | "down" | "disabled";
+                            error?: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    PingController_ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        message: "success";
+                        data: {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    KeysController_listKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "admin" | "bot";
+                            description: string;
+                            /** @description the bots a temporary key may chat with */
+                            bot_ids: string[];
+                            /** @description unix milliseconds; null for admin keys */
+                            expire_time: number | null;
+                            /** @description unix milliseconds */
+                            create_time: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+        };
+    };
+    KeysController_mintKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MintKeyDto"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "admin" | "bot";
+                        description: string;
+                        /** @description the bots a temporary key may chat with */
+                        bot_ids: string[];
+                        /** @description unix milliseconds; null for admin keys */
+                        expire_time: number | null;
+                        /** @description unix milliseconds */
+                        create_time: number;
+                        /** @description the key itself: shown only in this answer */
+                        api_key: string;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+        };
+    };
+    KeysController_revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {boolean} */
+                        revoked: true;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+        };
+    };
+    KeysController_listAccessKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_keys: {
+                            access_key_id: string;
+                            description: string;
+                            /**
+                             * @description config: from ACCESS_KEY_PAIRS; minted: through this API
+                             * @enum {string}
+                             */
+                            source: "config" | "minted";
+                            create_time: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+        };
+    };
+    KeysController_mintAccessKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MintKeyDto"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_key_id: string;
+                        description: string;
+                        /**
+                         * @description config: from ACCESS_KEY_PAIRS; minted: through this API
+                         * @enum {string}
+                         */
+                        source: "config" | "minted";
+                        create_time: number | null;
+                        /** @description shown only in this answer */
+                        secret_access_key: string;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+        };
+    };
+    KeysController_revokeAccessKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                access_key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_key_id: string;
+                        /** @enum {boolean} */
+                        revoked: true;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlainError"];
+                };
             };
         };
     };
@@ -5595,6 +6362,426 @@ export interface operations {
                                 reasoning_tokens: number;
                             };
                         } | null;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+        };
+    };
+    "ArkBotChatController_chat[0]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenAiChatDto"];
+            };
+        };
+        responses: {
+            /** @description success: JSON, or with stream: true a text/event-stream of `data: <event>` lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "chat.completion";
+                        created: number;
+                        model: string;
+                        choices: {
+                            index: number;
+                            message: {
+                                /** @enum {string} */
+                                role: "assistant";
+                                content: string;
+                            };
+                            /** @enum {string} */
+                            finish_reason: "stop" | "length" | "content_filter";
+                            logprobs: ({
+                                content: unknown[] | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        }[];
+                        usage: {
+                            prompt_tokens: number;
+                            completion_tokens: number;
+                            total_tokens: number;
+                            prompt_tokens_details: {
+                                cached_tokens: number;
+                            };
+                            completion_tokens_details?: {
+                                reasoning_tokens: number;
+                            };
+                        };
+                        references: {
+                            doc_id: string;
+                            doc_name: string;
+                            doc_type: string;
+                            /** @description a string, as the Ark SDK types it */
+                            chunk_id: string;
+                            chunk_title: string;
+                            collection_name: string;
+                            project: string;
+                            title: string;
+                            summary: string;
+                            url?: string;
+                            score: number;
+                        }[];
+                        bot_usage: {
+                            model_usage: {
+                                name: string;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                            action_usage: {
+                                name: string;
+                                search_count: number;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                        };
+                    };
+                    "text/event-stream": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "chat.completion.chunk";
+                        created: number;
+                        model: string;
+                        choices: {
+                            index: number;
+                            delta: {
+                                /** @enum {string} */
+                                role?: "assistant";
+                                content?: string;
+                            };
+                            /** @enum {string|null} */
+                            finish_reason: "stop" | "length" | "content_filter" | null;
+                            logprobs: ({
+                                content: unknown[] | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        }[];
+                        usage?: {
+                            prompt_tokens: number;
+                            completion_tokens: number;
+                            total_tokens: number;
+                            prompt_tokens_details: {
+                                cached_tokens: number;
+                            };
+                            completion_tokens_details?: {
+                                reasoning_tokens: number;
+                            };
+                        } | null;
+                        references?: {
+                            doc_id: string;
+                            doc_name: string;
+                            doc_type: string;
+                            /** @description a string, as the Ark SDK types it */
+                            chunk_id: string;
+                            chunk_title: string;
+                            collection_name: string;
+                            project: string;
+                            title: string;
+                            summary: string;
+                            url?: string;
+                            score: number;
+                        }[];
+                        bot_usage?: {
+                            model_usage: {
+                                name: string;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                            action_usage: {
+                                name: string;
+                                search_count: number;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArkError"];
+                };
+            };
+        };
+    };
+    "ArkBotChatController_chat[1]": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenAiChatDto"];
+            };
+        };
+        responses: {
+            /** @description success: JSON, or with stream: true a text/event-stream of `data: <event>` lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "chat.completion";
+                        created: number;
+                        model: string;
+                        choices: {
+                            index: number;
+                            message: {
+                                /** @enum {string} */
+                                role: "assistant";
+                                content: string;
+                            };
+                            /** @enum {string} */
+                            finish_reason: "stop" | "length" | "content_filter";
+                            logprobs: ({
+                                content: unknown[] | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        }[];
+                        usage: {
+                            prompt_tokens: number;
+                            completion_tokens: number;
+                            total_tokens: number;
+                            prompt_tokens_details: {
+                                cached_tokens: number;
+                            };
+                            completion_tokens_details?: {
+                                reasoning_tokens: number;
+                            };
+                        };
+                        references: {
+                            doc_id: string;
+                            doc_name: string;
+                            doc_type: string;
+                            /** @description a string, as the Ark SDK types it */
+                            chunk_id: string;
+                            chunk_title: string;
+                            collection_name: string;
+                            project: string;
+                            title: string;
+                            summary: string;
+                            url?: string;
+                            score: number;
+                        }[];
+                        bot_usage: {
+                            model_usage: {
+                                name: string;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                            action_usage: {
+                                name: string;
+                                search_count: number;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                        };
+                    };
+                    "text/event-stream": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "chat.completion.chunk";
+                        created: number;
+                        model: string;
+                        choices: {
+                            index: number;
+                            delta: {
+                                /** @enum {string} */
+                                role?: "assistant";
+                                content?: string;
+                            };
+                            /** @enum {string|null} */
+                            finish_reason: "stop" | "length" | "content_filter" | null;
+                            logprobs: ({
+                                content: unknown[] | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        }[];
+                        usage?: {
+                            prompt_tokens: number;
+                            completion_tokens: number;
+                            total_tokens: number;
+                            prompt_tokens_details: {
+                                cached_tokens: number;
+                            };
+                            completion_tokens_details?: {
+                                reasoning_tokens: number;
+                            };
+                        } | null;
+                        references?: {
+                            doc_id: string;
+                            doc_name: string;
+                            doc_type: string;
+                            /** @description a string, as the Ark SDK types it */
+                            chunk_id: string;
+                            chunk_title: string;
+                            collection_name: string;
+                            project: string;
+                            title: string;
+                            summary: string;
+                            url?: string;
+                            score: number;
+                        }[];
+                        bot_usage?: {
+                            model_usage: {
+                                name: string;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                            action_usage: {
+                                name: string;
+                                search_count: number;
+                                prompt_tokens: number;
+                                completion_tokens: number;
+                                total_tokens: number;
+                            }[];
+                        };
                     };
                 };
             };
