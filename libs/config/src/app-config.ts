@@ -95,6 +95,17 @@ export const envSchema = z.object({
   /** Tokens a model's window holds, for rolling truncation, unless the model name says (`-32k`) or the context sets max_window_tokens. */
   LLM_CONTEXT_WINDOW: int(256).default(32_768),
 
+  /** OCR of scanned PDF pages and images: `auto` takes tesseract.js (npm) and falls back to the tesseract program. */
+  OCR_ENGINE: z.enum(['auto', 'tesseract.js', 'tesseract-cli']).default('auto'),
+  /** Tesseract language codes joined by `+`, e.g. `chi_sim+eng+jpn`. */
+  OCR_LANGUAGES: z
+    .string()
+    .regex(/^[a-z][a-z_]*(\+[a-z][a-z_]*)*$/i, 'must be tesseract language codes joined by +, e.g. chi_sim+eng')
+    .default('chi_sim+eng'),
+  /** Pages recognised at once per process, each on its own thread (and core). */
+  OCR_CONCURRENCY: int(1, 32).default(1),
+  OCR_PAGE_TIMEOUT_MS: int(1000).default(120_000),
+
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
 
   /** Characters of message content one chat request may carry, per route family (see chatInputLimits). */
@@ -146,6 +157,7 @@ export interface AppConfig {
     contextWindow: number;
   };
   contextCache: { sweepIntervalMs: number };
+  ocr: { engine: Env['OCR_ENGINE']; languages: string[]; concurrency: number; pageTimeoutMs: number };
   /** Message characters per request on each chat route family. */
   chatInputLimits: Record<ChatRouteFamily, number>;
   shutdownTimeoutMs: number;
@@ -244,6 +256,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       contextWindow: env.LLM_CONTEXT_WINDOW,
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
+    ocr: {
+      engine: env.OCR_ENGINE,
+      languages: env.OCR_LANGUAGES.split('+'),
+      concurrency: env.OCR_CONCURRENCY,
+      pageTimeoutMs: env.OCR_PAGE_TIMEOUT_MS,
+    },
     chatInputLimits: {
       openai: env.OPENAI_CHAT_MAX_INPUT_CHARS,
       bot: env.BOT_CHAT_MAX_INPUT_CHARS,
