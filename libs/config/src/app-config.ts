@@ -60,6 +60,12 @@ export const envSchema = z.object({
   INGEST_BACKOFF_MS: int(0).default(2_000),
   /** How long a worker's job lock lasts; a killed worker's job is picked up again after this. */
   INGEST_LOCK_MS: int(1_000).default(30_000),
+  /** Parsers run in a child process with these caps; an overrun fails that document only. */
+  PARSE_TIMEOUT_MS: int(1_000).default(300_000),
+  PARSE_MAX_MEMORY_MB: int(64, 65_536).default(512),
+  PARSE_MAX_ATTEMPTS: int(1, 10).default(2),
+  MAX_DOCUMENT_PAGES: int(1).default(5_000),
+  MAX_DECOMPRESSED_BYTES: int(1024).default(512 * MiB),
 
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional(),
   EMBEDDING_BASE_URL: url.optional(),
@@ -129,6 +135,7 @@ export interface AppConfig {
   accessKeys: { pairs: Array<{ accessKeyId: string; secretAccessKey: string }>; encryptionKey?: string; maxSkewSeconds: number };
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
   ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
+  parsing: ParsingLimits;
   embedding: {
     provider: 'local' | 'openai';
     baseUrl?: string;
@@ -161,6 +168,20 @@ export interface AppConfig {
   /** Message characters per request on each chat route family. */
   chatInputLimits: Record<ChatRouteFamily, number>;
   shutdownTimeoutMs: number;
+}
+
+/** Per-document caps on the parser; see libs/ingestion's parser sandbox. */
+export interface ParsingLimits {
+  /** Wall-clock time for parsing and chunking one document. */
+  timeoutMs: number;
+  /** Heap and resident memory of the parser process. */
+  maxMemoryMb: number;
+  /** Attempts a document gets when its parser is killed for an overrun. */
+  maxAttempts: number;
+  /** Pages (PDF) or slides/sheets beyond which a document is refused. */
+  maxPages: number;
+  /** Sum of the uncompressed sizes a zip-based file (DOCX, XLSX, PPTX, EPUB, ODF) may declare. */
+  maxDecompressedBytes: number;
 }
 
 /** The chat doors, each with its own input cap: bots' temporary keys are the least trusted callers. */
@@ -229,6 +250,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
     },
     ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS },
+    parsing: {
+      timeoutMs: env.PARSE_TIMEOUT_MS,
+      maxMemoryMb: env.PARSE_MAX_MEMORY_MB,
+      maxAttempts: env.PARSE_MAX_ATTEMPTS,
+      maxPages: env.MAX_DOCUMENT_PAGES,
+      maxDecompressedBytes: env.MAX_DECOMPRESSED_BYTES,
+    },
     embedding: {
       provider: embeddingProvider,
       baseUrl: env.EMBEDDING_BASE_URL,
