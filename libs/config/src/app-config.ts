@@ -96,6 +96,12 @@ export const envSchema = z.object({
   LLM_CONTEXT_WINDOW: int(256).default(32_768),
 
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
+
+  /** Characters of message content one chat request may carry, per route family (see chatInputLimits). */
+  OPENAI_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  BOT_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  KNOWLEDGE_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  CONTEXT_MAX_INPUT_CHARS: int(1).default(524_288),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
 });
 
@@ -140,8 +146,13 @@ export interface AppConfig {
     contextWindow: number;
   };
   contextCache: { sweepIntervalMs: number };
+  /** Message characters per request on each chat route family. */
+  chatInputLimits: Record<ChatRouteFamily, number>;
   shutdownTimeoutMs: number;
 }
+
+/** The chat doors, each with its own input cap: bots' temporary keys are the least trusted callers. */
+export type ChatRouteFamily = 'openai' | 'bot' | 'knowledge' | 'context';
 
 export const LOCAL_EMBEDDING_MODEL = 'fjord-local-hash-v1';
 
@@ -233,6 +244,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       contextWindow: env.LLM_CONTEXT_WINDOW,
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
+    chatInputLimits: {
+      openai: env.OPENAI_CHAT_MAX_INPUT_CHARS,
+      bot: env.BOT_CHAT_MAX_INPUT_CHARS,
+      knowledge: env.KNOWLEDGE_CHAT_MAX_INPUT_CHARS,
+      context: env.CONTEXT_MAX_INPUT_CHARS,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
 }
