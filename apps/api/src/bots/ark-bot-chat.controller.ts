@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AllowBotKeys, CurrentPrincipal, Principal } from '@fjord/auth';
+import { ChatInput } from '../http/chat-input.interceptor';
 import { ARK_BOT_FORMAT } from './ark-bot-chat.responses';
 import { OpenAiChatDto } from './bots.dto';
 import { OpenAiChatResponder } from './openai-chat.responder';
@@ -21,6 +22,7 @@ export class ArkBotChatController {
   @Post(['bots/chat/completions', 'chat/completions'])
   @HttpCode(200)
   @AllowBotKeys()
+  @ChatInput('openai')
   @ApiOkResponse({ description: 'a chat.completion with top-level references and bot_usage, or text/event-stream chat.completion.chunk frames' })
   chat(@CurrentPrincipal() principal: Principal, @Body() body: OpenAiChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(principal, body, req, res, ARK_BOT_FORMAT);
