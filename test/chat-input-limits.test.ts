@@ -71,6 +71,14 @@ describe('chat input on every route family (embedded)', () => {
     expect((await call(stack, 'POST', `/api/v2/bots/${bot.id}/chat`, { messages: atCap(CAP.bot) }, botKey)).status).toBe(200);
   });
 
+  it('Ark bot chat (/api/v3/bots/chat/completions): the bot cap, 400 in the Ark envelope', async () => {
+    const refused = await call(stack, 'POST', '/api/v3/bots/chat/completions', { model: bot.id, messages: overCap(CAP.bot) }, botKey);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'InvalidParameter', param: 'messages', message: expect.stringContaining('BOT_CHAT_MAX_INPUT_CHARS') });
+    expect(fake.chatRequests()).toHaveLength(0);
+    expect((await call(stack, 'POST', '/api/v3/bots/chat/completions', { model: bot.id, messages: atCap(CAP.bot) }, botKey)).status).toBe(200);
+  });
+
   it('context create and context chat: 400 in the Ark envelope, nothing stored', async () => {
     const created = await stack.post('/api/v3/context/create', { model: MODEL, messages: overCap(CAP.context) });
     expect(created.status).toBe(400);

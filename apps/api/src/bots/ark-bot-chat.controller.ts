@@ -21,6 +21,7 @@ export class ArkBotChatController {
 
   @Post(['bots/chat/completions', 'chat/completions'])
   @HttpCode(200)
+  @ChatInput('bot')
   @AllowBotKeys()
   @ChatInput('openai')
   @ApiOkResponse({ description: 'a chat.completion with top-level references and bot_usage, or text/event-stream chat.completion.chunk frames' })
