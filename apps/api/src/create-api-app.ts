@@ -8,6 +8,7 @@ import { requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
 import { enableCors, mountConsole } from './console/console-static';
 import { buildOpenApiDocument } from './http/openapi-document';
+import { verifyWellFormedJson } from './http/json-body-guard';
 
 /** Builds the HTTP app (used by main.ts, e2e tests and benchmarks alike). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -21,7 +22,13 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   enableCors(app, config);
   // Credentials are checked before any body is read; a signed body is checked before it is parsed.
   app.use(authenticateBeforeBody(app.get(Authenticator), app.get(PublicRoutes)));
-  app.useBodyParser('json', { limit: config.http.maxJsonBytes, verify: verifySignedBody });
+  app.useBodyParser('json', {
+    limit: config.http.maxJsonBytes,
+    verify: (request: Parameters<typeof verifySignedBody>[0], response: Parameters<typeof verifySignedBody>[1], body: Buffer) => {
+      verifyWellFormedJson(body);
+      verifySignedBody(request, response, body);
+    },
+  });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
   mountConsole(app);

@@ -874,8 +874,8 @@ export interface components {
         };
         CollectionIdentityDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
         };
@@ -884,16 +884,16 @@ export interface components {
         };
         UpdateCollectionDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             description?: string;
         };
         AddDocumentDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             /** @enum {string} */
@@ -913,16 +913,16 @@ export interface components {
         };
         DocRefDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             doc_id: string;
         };
         ListDocumentsDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             /** @default 0 */
@@ -936,8 +936,8 @@ export interface components {
         };
         UpdateDocumentMetaDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             doc_id: string;
@@ -950,8 +950,8 @@ export interface components {
         };
         UpdateDocumentDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             doc_id: string;
@@ -959,8 +959,8 @@ export interface components {
         };
         ListPointsDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             /** @default 0 */
@@ -972,16 +972,16 @@ export interface components {
         };
         PointRefDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             point_id: string;
         };
         AddPointDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             doc_id: string;
@@ -996,8 +996,8 @@ export interface components {
         };
         UpdatePointDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             point_id: string;
@@ -1024,8 +1024,8 @@ export interface components {
         };
         SearchKnowledgeDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             query: string;
@@ -1081,8 +1081,8 @@ export interface components {
         };
         LegacySearchDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             query: string;
@@ -1154,8 +1154,8 @@ export interface components {
             knowledge?: {
                 collections: {
                     resource_id?: string;
-                    name?: string;
-                    collection_name?: string;
+                    name?: string | "";
+                    collection_name?: string | "";
                     /** @default default */
                     project?: string;
                 }[];
@@ -1221,8 +1221,8 @@ export interface components {
             knowledge?: {
                 collections: {
                     resource_id?: string;
-                    name?: string;
-                    collection_name?: string;
+                    name?: string | "";
+                    collection_name?: string | "";
                     /** @default default */
                     project?: string;
                 }[];
@@ -1358,8 +1358,8 @@ export interface components {
             project?: string;
             collections?: {
                 resource_id?: string;
-                name?: string;
-                collection_name?: string;
+                name?: string | "";
+                collection_name?: string | "";
                 /** @default default */
                 project?: string;
             }[];
@@ -1374,8 +1374,8 @@ export interface components {
         };
         SearchAndGenerateDto: {
             resource_id?: string;
-            name?: string;
-            collection_name?: string;
+            name?: string | "";
+            collection_name?: string | "";
             /** @default default */
             project?: string;
             query: string;
@@ -3638,8 +3638,8 @@ export interface operations {
                      */
                     file: string;
                     resource_id?: string;
-                    name?: string;
-                    collection_name?: string;
+                    name?: string | "";
+                    collection_name?: string | "";
                     /** @default default */
                     project?: string;
                     doc_id?: string;
@@ -5271,8 +5271,8 @@ export interface operations {
                             knowledge: {
                                 collections: {
                                     resource_id?: string;
-                                    name?: string;
-                                    collection_name?: string;
+                                    name?: string | "";
+                                    collection_name?: string | "";
                                     /** @default default */
                                     project: string;
                                 }[];
@@ -5410,8 +5410,8 @@ export interface operations {
                         knowledge: {
                             collections: {
                                 resource_id?: string;
-                                name?: string;
-                                collection_name?: string;
+                                name?: string | "";
+                                collection_name?: string | "";
                                 /** @default default */
                                 project: string;
                             }[];
@@ -5545,8 +5545,8 @@ export interface operations {
                         knowledge: {
                             collections: {
                                 resource_id?: string;
-                                name?: string;
-                                collection_name?: string;
+                                name?: string | "";
+                                collection_name?: string | "";
                                 /** @default default */
                                 project: string;
                             }[];
@@ -5684,8 +5684,8 @@ export interface operations {
                         knowledge: {
                             collections: {
                                 resource_id?: string;
-                                name?: string;
-                                collection_name?: string;
+                                name?: string | "";
+                                collection_name?: string | "";
                                 /** @default default */
                                 project: string;
                             }[];
