@@ -203,6 +203,34 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
       expect(plain.body.data.result_list[0].debug).toBeUndefined();
     });
 
+    it('score_threshold (ext) leaves out items scored below it: fused scores, or rerank scores when reranked', async () => {
+      const all = await search({ query: 'harbour seals', limit: 10 });
+      const scores: number[] = all.body.data.result_list.map((i: any) => i.score);
+      expect(scores.length).toBe(5);
+      // A floor between the second and third score keeps exactly the first two, in the same order.
+      const floor = (scores[1] + scores[2]) / 2;
+      const floored = await search({ query: 'harbour seals', limit: 10, score_threshold: floor });
+      expect(floored.body.data.result_list.map((i: any) => i.point_id)).toEqual(all.body.data.result_list.slice(0, 2).map((i: any) => i.point_id));
+      expect(floored.body.data.count).toBe(2);
+      // The floor is inclusive, and one above every score returns an empty list, not an error.
+      expect((await search({ query: 'harbour seals', limit: 10, score_threshold: scores[0] })).body.data.count).toBe(scores.filter((s) => s >= scores[0]).length);
+      const none = await search({ query: 'harbour seals', limit: 10, score_threshold: scores[0] + 0.01 });
+      expect([none.status, none.body.data.count, none.body.data.result_list]).toEqual([200, 0, []]);
+      // With rerank on, the floor applies to rerank_score.
+      const reranked = await search({ query: 'harbour seals rest', limit: 5, post_processing: { rerank_switch: true, retrieve_count: 5 } });
+      const rerankScores: number[] = reranked.body.data.result_list.map((i: any) => i.rerank_score);
+      const rerankFloor = (rerankScores[0] + rerankScores[1]) / 2;
+      expect(rerankScores[0]).toBeGreaterThan(rerankScores[1]);
+      const rerankFloored = await search({ query: 'harbour seals rest', limit: 5, score_threshold: rerankFloor, post_processing: { rerank_switch: true, retrieve_count: 5 } });
+      expect(rerankFloored.body.data.result_list.map((i: any) => i.point_id)).toEqual([reranked.body.data.result_list[0].point_id]);
+      // Not a number: the Viking envelope's 1000003, naming the field.
+      for (const bad of ['0.5', true, [0.5]]) {
+        const res = await search({ query: 'harbour', score_threshold: bad });
+        expect([res.status, res.body.code]).toEqual([400, 1000003]);
+        expect(res.body.message).toMatch(/score_threshold/);
+      }
+    });
+
     it('finds a passage by paraphrase (dense) that keywords miss, and Chinese by keyword', async () => {
       const lexicalOnly = await search({ query: 'harbours', limit: 10, dense_weight: 0 });
       expect(lexicalOnly.body.data.result_list.length).toBe(5); // stemming: harbours -> harbour

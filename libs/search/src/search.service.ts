@@ -132,6 +132,10 @@ export class SearchService {
       rerankScores = new Map(order.map((o, i) => [o.r.point.id, { rank: i + 1, score: o.score }]));
       ranked = order.map((o) => o.r);
     }
+    if (options.score_threshold !== undefined) {
+      const floor = options.score_threshold;
+      ranked = ranked.filter((r) => (rerankScores?.get(r.point.id)?.score ?? r.fused.score) >= floor);
+    }
     ranked = ranked.slice(0, options.limit);
 
     let hits: Array<{ point: HitPoint; base: Ranked; diffusedFrom?: string }> = ranked.map((r) => ({ point: r.point, base: r }));
@@ -184,7 +188,7 @@ export class SearchService {
   }
 
   private async lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
-    const counts = queryTerms(query);
+    const counts = queryTerms(query, collection.lexicalAnalyzer);
     const terms = [...counts.keys()];
     if (terms.length === 0) return [];
     const stats = await this.documentFrequencies.stats(collection.id, terms);

@@ -1,2 +1,4 @@
 export * from './token-counter';
 export * from './analyzer';
+export * from './cjk-terms';
+export * from './lexical-analyzer';

@@ -68,6 +68,11 @@ export const searchKnowledgeSchema = collectionRef
         get_attachment_link: z.boolean().optional(),
       })
       .prefault({}),
+    /**
+     * (ext) a relevance floor: items whose ranking score (rerank_score when reranked, else the fused
+     * score) is below it are left out. Fused scores are 0..1; a rerank service may use any scale.
+     */
+    score_threshold: z.number().finite().optional(),
     /** (ext) per-signal ranks and scores on every result item. */
     debug: z.boolean().default(false),
   })
