@@ -37,6 +37,8 @@ const B = 0.75;
 const LIMIT = 100;
 const CANDIDATES = 200;
 const DENSE_WEIGHT = 0.5;
+/** Other dense weights the hybrid is also scored at (the fusion weight per embedder). */
+const DENSE_WEIGHTS = [0.2, 0.3, 0.4, 0.5];
 const DIMENSION = 384;
 
 /** A variant: which terms are indexed, how query terms of each kind weigh, one field or one per kind. */
@@ -51,6 +53,8 @@ interface Variant {
   prf?: { docs: number; terms: number; weight: number };
   k1?: number;
   b?: number;
+  /** The title indexed this many times (an index-time title boost); 1 as ingestion does. */
+  titleRepeat?: number;
 }
 
 const BIGRAMS: CjkTermOptions = { bigrams: true, words: 'none', unigrams: false, stopwords: false };
@@ -74,6 +78,17 @@ const VARIANTS: Variant[] = [
   { name: 'bigrams + cut + stopwords, k1 0.9', options: CUT, k1: 0.9 },
   { name: 'bigrams + cut + stopwords, PRF 5 docs / 10 terms x0.3', options: CUT, prf: { docs: 5, terms: 10, weight: 0.3 } },
   { name: 'bigrams + cut + stopwords, PRF 10 docs / 20 terms x0.1', options: CUT, prf: { docs: 10, terms: 20, weight: 0.1 } },
+  { name: 'bigrams + cut + stopwords, title x2', options: CUT, titleRepeat: 2 },
+  { name: 'bigrams (v1), title x2', options: BIGRAMS, titleRepeat: 2 },
+  { name: 'bigrams + cut + stopwords + chars x0.2, k1 0.9', options: { ...CUT, unigrams: true }, weights: { char: 0.2 }, k1: 0.9 },
+  { name: 'bigrams + cut + stopwords + chars x0.2, k1 0.9, b 0.9', options: { ...CUT, unigrams: true }, weights: { char: 0.2 }, k1: 0.9, b: 0.9 },
+  { name: 'bigrams + cut + stopwords + chars x0.2, k1 0.6', options: { ...CUT, unigrams: true }, weights: { char: 0.2 }, k1: 0.6 },
+  { name: 'bigrams + cut + chars x0.2, k1 0.9', options: { ...CUT, stopwords: false, unigrams: true }, weights: { char: 0.2 }, k1: 0.9 },
+  { name: 'bigrams + cut + stopwords + chars x0.1, k1 0.9', options: { ...CUT, unigrams: true }, weights: { char: 0.1 }, k1: 0.9 },
+  { name: 'bigrams + cut + stopwords + chars x0.35, k1 0.9', options: { ...CUT, unigrams: true }, weights: { char: 0.35 }, k1: 0.9 },
+  { name: 'bigrams + cut (HMM) + stopwords + chars x0.2, k1 0.9', options: { ...CUT, words: 'cut-hmm', unigrams: true }, weights: { char: 0.2 }, k1: 0.9 },
+  { name: 'bigrams + search + stopwords + chars x0.2, k1 0.9', options: { ...CUT, words: 'search', unigrams: true }, weights: { char: 0.2 }, k1: 0.9 },
+  { name: 'bigrams + cut + stopwords + chars x0.2', options: { ...CUT, unigrams: true }, weights: { char: 0.2 } },
 ];
 
 /** BM25 over an in-memory inverted index; `fieldOf` splits terms into fields with their own lengths. */
@@ -202,15 +217,17 @@ function main(): void {
   console.log(`dense (hashing ${DIMENSION}-d, exact cosine) nDCG@10=${denseMetrics.ndcg10.toFixed(4)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const f = (x: number) => x.toFixed(4);
-  console.log('| variant | lexical nDCG@10 | lexical R@10 | lexical R@100 | hybrid nDCG@10 | hybrid R@10 | index s |');
-  console.log('|---|---|---|---|---|---|---|');
+  const others = DENSE_WEIGHTS.filter((w) => w !== DENSE_WEIGHT);
+  console.log(`| variant | lexical nDCG@10 | lexical R@10 | lexical R@100 | hybrid nDCG@10 | hybrid R@10 | ${others.map((w) => `hybrid w=${w}`).join(' | ')} | index s |`);
+  console.log(`|---|---|---|---|---|---|${others.map(() => '---|').join('')}---|`);
   const analysed = new Map<string, string[][]>();
   (only ? only.map((i) => VARIANTS[i]) : VARIANTS).forEach((variant) => {
     t0 = performance.now();
-    const key = JSON.stringify(variant.options);
+    const repeat = variant.titleRepeat ?? 1;
+    const key = `${JSON.stringify(variant.options)} ${repeat}`;
     let docs = analysed.get(key);
     if (!docs) {
-      docs = texts.map((text) => lexicalTermsWith(text, variant.options));
+      docs = data.corpus.map((d) => lexicalTermsWith(`${`${d.title}\n`.repeat(repeat)}${d.text}`, variant.options));
       analysed.set(key, docs);
     }
     const split = variant.fields === 'split';
@@ -229,15 +246,10 @@ function main(): void {
       return top;
     });
     const lex = evaluate(ranked(data, lexical), data, []);
-    const hybrid = evaluate(
-      ranked(
-        data,
-        data.queries.map((_, i) => fuse(dense[i], lexical[i], DENSE_WEIGHT).slice(0, LIMIT)),
-      ),
-      data,
-      [],
-    );
-    console.log(`| ${variant.name} | ${f(lex.ndcg10)} | ${f(lex.r10)} | ${f(lex.r100)} | ${f(hybrid.ndcg10)} | ${f(hybrid.r10)} | ${indexSeconds.toFixed(1)} |`);
+    const hybridAt = (w: number) => evaluate(ranked(data, data.queries.map((_, i) => fuse(dense[i], lexical[i], w).slice(0, LIMIT))), data, []);
+    const hybrid = hybridAt(DENSE_WEIGHT);
+    const lower = DENSE_WEIGHTS.filter((w) => w !== DENSE_WEIGHT).map((w) => f(hybridAt(w).ndcg10));
+    console.log(`| ${variant.name} | ${f(lex.ndcg10)} | ${f(lex.r10)} | ${f(lex.r100)} | ${f(hybrid.ndcg10)} | ${f(hybrid.r10)} | ${lower.join(' | ')} | ${indexSeconds.toFixed(1)} |`);
   });
 }
 

@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { LocalHashEmbedder } from '@fjord/embeddings';
+import { LOCAL_DENSE_WEIGHT } from '@fjord/search/retrieval/fusion';
 import { countTokens } from '@fjord/text';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
@@ -193,9 +194,13 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
       expect(top.debug.fused).toEqual({ rank: 1, score: top.score });
       const fusedScores = hybrid.body.data.result_list.map((i: any) => i.score);
       expect([...fusedScores].sort((a: number, b: number) => b - a)).toEqual(fusedScores);
-      // Blend: 0.5 x cosine + 0.5 x min-max BM25, and the BM25 winner's normalised score is 1.
+      // Blend: w x cosine + (1 - w) x min-max BM25, and the BM25 winner's normalised score is 1. Without a
+      // dense_weight, w follows the collection's embedder: the local hashing embedder's default.
       expect(top.debug.lexical.rank).toBe(1);
-      expect(top.score).toBeCloseTo(0.5 * top.debug.dense.score + 0.5, 9);
+      expect(top.score).toBeCloseTo(LOCAL_DENSE_WEIGHT * top.debug.dense.score + (1 - LOCAL_DENSE_WEIGHT), 9);
+      const even = await search({ query: 'harbour seals', limit: 5, dense_weight: 0.5, debug: true });
+      const evenTop = even.body.data.result_list.find((i: any) => i.debug.lexical?.rank === 1);
+      expect(evenTop.score).toBeCloseTo(0.5 * evenTop.debug.dense.score + 0.5, 9);
       const last = hybrid.body.data.result_list[4];
       expect(last.score).toBeLessThan(top.score);
       // Without debug there is no debug block.

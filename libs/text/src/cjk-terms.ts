@@ -6,8 +6,11 @@ import { emitCjkBigrams, scan, type Emit } from './analyzer';
 export interface CjkTermOptions {
   /** Overlapping character bigrams (知识库 -> 知识, 识库), as in the first analyser. */
   bigrams: boolean;
-  /** jieba words: none, precise mode (`cut`), or search mode (`cutForSearch`, also the words inside long words). */
-  words: 'none' | 'cut' | 'search';
+  /**
+   * jieba words: none, precise mode (`cut`), precise mode with jieba's HMM guessing words its
+   * dictionary lacks (`cut-hmm`), or search mode (`cutForSearch`, also the words inside long words).
+   */
+  words: 'none' | 'cut' | 'cut-hmm' | 'search';
   /** Single characters, so a one-character query term still finds the texts that use it inside a word. */
   unigrams: boolean;
   /** Drop Chinese function and question words (and those characters as unigrams). */
@@ -50,12 +53,17 @@ function jieba(): Jieba {
   return segmenter;
 }
 
+function cut(text: string, mode: Exclude<CjkTermOptions['words'], 'none'>): string[] {
+  if (mode === 'search') return jieba().cutForSearch(text, false);
+  return jieba().cut(text, mode === 'cut-hmm');
+}
+
 /** Emits jieba's words of the CJK runs, in one call: a call per run costs ~10x more (native call overhead). */
 function emitWords(runs: string[], options: CjkTermOptions, emit: Emit): void {
-  if (runs.length === 0) return;
+  if (runs.length === 0 || options.words === 'none') return;
   // jieba never joins characters across a space, so one call over the joined runs cuts each run as alone.
   const joined = runs.join(' ');
-  const words = options.words === 'search' ? jieba().cutForSearch(joined, false) : jieba().cut(joined, false);
+  const words = cut(joined, options.words);
   for (const word of words) {
     if (word === ' ' || (options.stopwords && CHINESE_STOPWORDS.has(word))) continue;
     emit(CJK_WORD_TAG + word, 'cjk', word);
@@ -108,7 +116,7 @@ export function lexicalQueryTermsWith(text: string, options: CjkTermOptions, wei
     text,
     (term) => add(term, 1),
     (run) => {
-      const words = options.words !== 'none' || weights.crossingBigram !== weights.bigram ? jieba().cut(run, false) : [];
+      const words = options.words !== 'none' || weights.crossingBigram !== weights.bigram ? cut(run, options.words === 'cut-hmm' ? 'cut-hmm' : 'cut') : [];
       if (options.bigrams) {
         // Word boundaries as code-unit offsets; a bigram starting at i crosses one when i + 1 is a boundary.
         const boundaries = new Set<number>();
@@ -123,8 +131,8 @@ export function lexicalQueryTermsWith(text: string, options: CjkTermOptions, wei
         }
       }
       if (options.words !== 'none') {
-        const cut = options.words === 'search' ? jieba().cutForSearch(run, false) : words;
-        for (const word of cut) if (!(options.stopwords && CHINESE_STOPWORDS.has(word))) add(CJK_WORD_TAG + word, weights.word);
+        const runWords = options.words === 'search' ? cut(run, 'search') : words;
+        for (const word of runWords) if (!(options.stopwords && CHINESE_STOPWORDS.has(word))) add(CJK_WORD_TAG + word, weights.word);
       }
       if (options.unigrams) {
         for (const char of run) if (!(options.stopwords && CHINESE_STOPWORDS.has(char))) add(CJK_CHAR_TAG + char, weights.char);
