@@ -5,7 +5,7 @@
  * paragraph a document, each question's gold passage its own paragraph) into a fresh collection
  * through the upload path (doc/add over HTTP -> ingestion pipeline: chunking, embedding, analyser),
  * runs every query through collection/search_knowledge over HTTP with dense_weight 0 (lexical
- * only), 1 (dense only) and the default 0.5 (hybrid), and prints nDCG@10, Recall@10, Recall@100,
+ * only), 1 (dense only) and none (hybrid at the collection's default weight), and prints nDCG@10, Recall@10, Recall@100,
  * MRR and p50/p95 latency. Chunks are mapped to their document (first occurrence wins). Runs on
  * embedded PGlite unless DATABASE_URL is set; ingestion always runs in this process.
  * The last line is `hybrid nDCG@10=<x> R@10=<x> R@100=<x> MRR=<x>`.
@@ -90,10 +90,11 @@ async function main(): Promise<void> {
     await vectorIndex.rebuildIfNeeded(ids[0].id, true);
     console.log(`ingested in ${((Date.now() - started) / 1000).toFixed(1)} s (${config.database.url ? 'postgres' : 'pglite'})`);
 
-    const modes: Array<[string, number]> = [
+    // Hybrid sends no dense_weight: the collection's default, which follows its embedder.
+    const modes: Array<[string, number | undefined]> = [
       ['lexical', 0],
       ['dense', 1],
-      ['hybrid', 0.5],
+      ['hybrid', undefined],
     ];
     const results: Array<[string, Metrics]> = [];
     /** Raw single-signal lists (from debug), for the fusion study: query -> [{point id, score}]. */
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       for (const q of data.queries) {
         const t0 = performance.now();
-        const res = await post('/collection/search_knowledge', { resource_id: collection.resource_id, query: q.text.slice(0, 8000), limit: 100, dense_weight: denseWeight, debug: study });
+        const res = await post('/collection/search_knowledge', { resource_id: collection.resource_id, query: q.text.slice(0, 8000), limit: 100, ...(denseWeight === undefined ? {} : { dense_weight: denseWeight }), debug: study });
         latencies.push(performance.now() - t0);
         const docs: string[] = [];
         const list = study ? raw.get(mode) : undefined;

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { ZodValidationPipe } from 'nestjs-zod';
 import { AuthModule } from '@fjord/auth';
 import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
 import { DatabaseModule } from '@fjord/database';
@@ -9,10 +8,13 @@ import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { PingController } from './health/ping.controller';
+import { KeysController } from './keys/keys.controller';
 import { ArkModule } from './ark/ark.module';
 import { BotsApiModule } from './bots/bots-api.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
+import { NullAsAbsentValidationPipe } from './http/null-as-absent.pipe';
 import { VikingModule } from './viking/viking.module';
 import { SearchApiModule } from './viking/search-api.module';
 
@@ -34,10 +36,10 @@ export class AppModule {
         SearchApiModule,
         BotsApiModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PingController, KeysController],
       providers: [
         HealthService,
-        { provide: APP_PIPE, useClass: ZodValidationPipe },
+        { provide: APP_PIPE, useClass: NullAsAbsentValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],

@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { Authenticator, PublicRoutes, authenticateBeforeBody, verifySignedBody } from '@fjord/auth';
 import { AppConfig } from '@fjord/config';
 import { requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
@@ -15,7 +16,9 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   });
   app.useLogger(app.get(Logger));
   app.use(requestIdMiddleware);
-  app.useBodyParser('json', { limit: config.http.maxJsonBytes });
+  // Credentials are checked before any body is read; a signed body is checked before it is parsed.
+  app.use(authenticateBeforeBody(app.get(Authenticator), app.get(PublicRoutes)));
+  app.useBodyParser('json', { limit: config.http.maxJsonBytes, verify: verifySignedBody });
   app.set('x-powered-by', false);
   app.enableShutdownHooks();
   const openApi = SwaggerModule.createDocument(

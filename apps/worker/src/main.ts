@@ -5,8 +5,17 @@ import { installShutdownDeadline } from '@fjord/common';
 import { ConfigError, loadConfig } from '@fjord/config';
 import { WorkerModule } from './worker.module';
 
+/** Thrown before anything is opened: the worker only makes sense beside a queue. */
+class WorkerSetupError extends Error {}
+
 async function main(): Promise<void> {
   const config = loadConfig();
+  const missing = [config.redis.url ? undefined : 'REDIS_URL', config.database.url ? undefined : 'DATABASE_URL'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new WorkerSetupError(
+      `fjord worker: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; the worker serves the Redis queue and PostgreSQL of a services setup. Embedded mode needs no worker: \`npm start\` runs the jobs itself.`,
+    );
+  }
   const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), { bufferLogs: true });
   installShutdownDeadline(config.shutdownTimeoutMs);
   app.useLogger(app.get(Logger));
@@ -14,6 +23,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError ? `fjord worker: ${error.message}` : error instanceof WorkerSetupError ? error.message : error);
   process.exit(1);
 });

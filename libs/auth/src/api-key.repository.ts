@@ -10,6 +10,16 @@ export interface ApiKeyRow {
   expires_at: Date | null;
 }
 
+export interface ApiKeyListRow {
+  [column: string]: unknown;
+  id: string;
+  kind: 'admin' | 'bot';
+  description: string;
+  bot_ids: string[];
+  expires_at: Date | null;
+  created_at: Date;
+}
+
 @Injectable()
 export class ApiKeyRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
@@ -23,11 +33,11 @@ export class ApiKeyRepository {
   }
 
   /** Returns false when a key with this id already exists (another process won the race). */
-  async insertIfAbsent(key: { id: string; keyHash: string; kind: 'admin' | 'bot'; botIds?: string[]; expiresAt?: Date }): Promise<boolean> {
+  async insertIfAbsent(key: { id: string; keyHash: string; kind: 'admin' | 'bot'; botIds?: string[]; expiresAt?: Date; description?: string }): Promise<boolean> {
     const { rowCount } = await this.db.query(
-      `INSERT INTO api_keys (id, key_hash, kind, bot_ids, expires_at)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-      [key.id, key.keyHash, key.kind, key.botIds ?? [], key.expiresAt ?? null],
+      `INSERT INTO api_keys (id, key_hash, kind, bot_ids, expires_at, description)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+      [key.id, key.keyHash, key.kind, key.botIds ?? [], key.expiresAt ?? null, key.description ?? ''],
     );
     return rowCount > 0;
   }
@@ -38,6 +48,18 @@ export class ApiKeyRepository {
        ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash`,
       [id, keyHash],
     );
+  }
+
+  async list(): Promise<ApiKeyListRow[]> {
+    const { rows } = await this.db.query<ApiKeyListRow>(
+      'SELECT id, kind, description, bot_ids, expires_at, created_at FROM api_keys ORDER BY created_at, id',
+    );
+    return rows;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM api_keys WHERE id = $1', [id]);
+    return rowCount > 0;
   }
 
   async countAdmins(): Promise<number> {

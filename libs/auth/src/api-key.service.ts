@@ -1,14 +1,36 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError, ErrorCode } from '@fjord/common';
-import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyListRow, ApiKeyRepository } from './api-key.repository';
 import { Principal } from './principal';
 
-const ENV_ADMIN_KEY_ID = 'admin-env';
-const GENERATED_ADMIN_KEY_ID = 'admin-generated';
+export const ENV_ADMIN_KEY_ID = 'admin-env';
+export const GENERATED_ADMIN_KEY_ID = 'admin-generated';
+
+/** A key as the key endpoints list it: never its secret or hash. */
+export interface ApiKeySummary {
+  id: string;
+  kind: 'admin' | 'bot';
+  description: string;
+  bot_ids: string[];
+  /** Unix milliseconds; null for keys that do not expire (admin keys). */
+  expire_time: number | null;
+  create_time: number;
+}
+
+function toSummary(row: ApiKeyListRow): ApiKeySummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    description: row.description,
+    bot_ids: row.bot_ids,
+    expire_time: row.expires_at ? row.expires_at.getTime() : null,
+    create_time: row.created_at.getTime(),
+  };
+}
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -28,12 +50,17 @@ export class ApiKeyService {
   ) {}
 
   /**
-   * ADMIN_API_KEY wins when set. Otherwise the first start generates a key, stores only its hash,
-   * prints it once and writes it to DATA_DIR/admin-key (0600). Returns the key only when generated now.
+   * ADMIN_API_KEY wins when set, and a key generated earlier stops working (rotation: set the variable
+   * and restart). Otherwise the first start generates a key, stores only its hash, prints it once and
+   * writes it to DATA_DIR/admin-key (0600). Returns the key only when generated now.
    */
   async ensureAdminKey(): Promise<string | undefined> {
     if (this.config.adminApiKey) {
       await this.keys.upsertAdmin(ENV_ADMIN_KEY_ID, hashApiKey(this.config.adminApiKey));
+      if (await this.keys.delete(GENERATED_ADMIN_KEY_ID)) {
+        rmSync(join(this.config.dataDir, 'admin-key'), { force: true });
+        this.logger.log('ADMIN_API_KEY is set: the generated admin key was revoked');
+      }
       return undefined;
     }
     if ((await this.keys.countAdmins()) > 0) return undefined;
@@ -70,6 +97,28 @@ export class ApiKeyService {
   /** Deletes scoped keys past their expiry (they are already refused; this keeps the table small). */
   async sweepExpired(now = new Date()): Promise<number> {
     return this.keys.deleteExpired(now);
+  }
+
+  /** A new admin key (for rotation: mint one, move clients to it, revoke the old one). Shown once. */
+  async mintAdminKey(description = ''): Promise<{ key: string; summary: ApiKeySummary }> {
+    const key = newSecret('fjord-admin-');
+    const id = `key-${randomBytes(8).toString('hex')}`;
+    await this.keys.insertIfAbsent({ id, keyHash: hashApiKey(key), kind: 'admin', description });
+    const summary = (await this.keys.list()).find((row) => row.id === id);
+    if (!summary) throw new DomainError(ErrorCode.Internal, 'the new key was not stored');
+    return { key, summary: toSummary(summary) };
+  }
+
+  async list(): Promise<ApiKeySummary[]> {
+    return (await this.keys.list()).map(toSummary);
+  }
+
+  /** Revokes an admin or temporary key at once (every process looks keys up per request). */
+  async revoke(id: string): Promise<void> {
+    if (id === ENV_ADMIN_KEY_ID) {
+      throw DomainError.invalid('the admin key from ADMIN_API_KEY is revoked by changing the variable and restarting');
+    }
+    if (!(await this.keys.delete(id))) throw new DomainError(ErrorCode.RouteNotFound, `API key ${id} does not exist`);
   }
 
   /** A temporary key that may chat only with `botIds` until `expiresAt` (GetApiKey). */

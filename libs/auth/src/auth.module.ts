@@ -1,12 +1,29 @@
 import { Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AccessKeyRepository } from './access-keys/access-key.repository';
+import { AccessKeyService } from './access-keys/access-key.service';
 import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuthGuard } from './auth.guard';
+import { Authenticator } from './authenticator';
+import { CREDENTIAL_KINDS, CREDENTIAL_KIND_CLASSES } from './credentials/credential-kinds';
+import { CredentialKind } from './credentials/credential-kind';
+import { PublicRoutes } from './public-routes';
 
 @Module({
-  providers: [ApiKeyRepository, ApiKeyService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiKeyService],
+  imports: [DiscoveryModule],
+  providers: [
+    ApiKeyRepository,
+    ApiKeyService,
+    AccessKeyRepository,
+    AccessKeyService,
+    ...CREDENTIAL_KIND_CLASSES,
+    { provide: CREDENTIAL_KINDS, useFactory: (...kinds: CredentialKind[]) => kinds, inject: CREDENTIAL_KIND_CLASSES },
+    Authenticator,
+    PublicRoutes,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [ApiKeyService, AccessKeyService, Authenticator, PublicRoutes],
 })
 export class AuthModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private sweeper?: NodeJS.Timeout;

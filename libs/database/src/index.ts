@@ -4,3 +4,5 @@ export * from './migrator';
 export * from './database.module';
 export * from './pg-db';
 export * from './pglite-db';
+export * from './data-dir-lock';
+export * from './pglite-thread-db';

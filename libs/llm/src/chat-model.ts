@@ -25,6 +25,8 @@ export interface ChatRequest {
   topLogprobs?: number;
   logitBias?: Record<string, number>;
   user?: string;
+  /** Ark/Doubao's deep-thinking switch, passed to the upstream as `thinking`; other providers ignore it. */
+  thinking?: { type: 'enabled' | 'disabled' | 'auto' };
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter';

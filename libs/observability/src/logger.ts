@@ -29,6 +29,25 @@ export function requestIdMiddleware(req: IncomingMessage, res: ServerResponse, n
   next();
 }
 
+/** Query parameters whose values are safe to log; every other value is replaced (a key sent as `?api_key=` must not reach the log). */
+const LOGGABLE_QUERY_PARAMS = new Set(['Action', 'Version']);
+
+/** The request target for the log: the path, and the query with every value not known to be harmless redacted. */
+export function loggableUrl(url: string): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt < 0) return url;
+  const query = url
+    .slice(queryAt + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return eq < 0 || LOGGABLE_QUERY_PARAMS.has(name) ? pair : `${name}=[redacted]`;
+    })
+    .join('&');
+  return `${url.slice(0, queryAt)}?${query}`;
+}
+
 /** JSON logs (pino) with the request id on every line; keys and bodies are never logged. */
 export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
   return {
@@ -39,7 +58,7 @@ export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: loggableUrl(req.url) }),
       },
     },
   };

@@ -1,0 +1,176 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DataDirLock } from './data-dir-lock';
+import { Db, QueryResult, Queryable, Row } from './db';
+import { findMigrationsDir } from './migrator';
+import { PgliteRequest, PgliteResponse, PgliteWorkerData, deserializeError } from './pglite-thread.protocol';
+
+type Pending = { resolve: (response: PgliteResponse & { ok: true }) => void; reject: (error: Error) => void };
+type Outgoing = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/**
+ * Embedded PGlite on its own worker thread, behind the same Db interface as PgliteDb. PGlite runs
+ * every statement synchronously in WASM; on the API's thread a vector index build or a large scan
+ * stopped all requests (health checks included) for seconds. Here it only delays other queries.
+ *
+ * PGlite is one connection, so ordering is the whole concurrency model: requests are sent in turn,
+ * and a transaction or session keeps the turn until it ends, so no other caller's statement can land
+ * inside it (the worker runs messages in arrival order).
+ */
+export class PgliteThreadDb implements Db {
+  readonly kind = 'pglite' as const;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private tail: Promise<void> = Promise.resolve();
+  private failure?: Error;
+  private closing?: Promise<void>;
+
+  /** Statements of a transaction or session that holds the turn go straight to the thread. */
+  private readonly direct: Queryable = {
+    query: <T extends object = Row>(sql: string, params?: readonly unknown[]) => this.runQuery<T>(sql, params),
+    exec: async (sql: string) => {
+      await this.request({ op: 'exec', sql });
+    },
+  };
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly lock?: DataDirLock,
+  ) {
+    worker.on('message', (response: PgliteResponse) => this.settle(response));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the PGlite thread exited (code ${code})`)));
+  }
+
+  /** `lock` is the data directory's lock, released when this Db closes. */
+  static async open(dataDir: string | undefined, lock?: DataDirLock): Promise<PgliteThreadDb> {
+    const worker = new Worker(workerEntry(), { workerData: { dataDir } satisfies PgliteWorkerData });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (response: PgliteResponse) => {
+        if (response.id !== 0) return;
+        worker.off('message', onMessage);
+        if (response.ok) resolve();
+        else reject(deserializeError(response.error));
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the PGlite thread exited while opening (code ${code})`)));
+    });
+    try {
+      await ready;
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+    return new PgliteThreadDb(worker, lock);
+  }
+
+  connectionSetting(_name: string): string | undefined {
+    return undefined;
+  }
+
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const release = await this.turn();
+    const result = this.runQuery<T>(sql, params);
+    release(); // sent: the thread keeps the order from here
+    return result;
+  }
+
+  async exec(sql: string): Promise<void> {
+    const release = await this.turn();
+    const done = this.request({ op: 'exec', sql });
+    release();
+    await done;
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const release = await this.turn();
+    try {
+      await this.request({ op: 'exec', sql: 'BEGIN' });
+      let result: T;
+      try {
+        result = await fn(this.direct);
+      } catch (error) {
+        await this.request({ op: 'exec', sql: 'ROLLBACK' }).catch(() => undefined);
+        throw error;
+      }
+      await this.request({ op: 'exec', sql: 'COMMIT' });
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const release = await this.turn();
+    try {
+      return await fn(this.direct);
+    } finally {
+      await this.request({ op: 'exec', sql: 'RESET ALL' }).catch(() => undefined);
+      release();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        const release = await this.turn();
+        await this.request({ op: 'close' }).catch(() => undefined);
+        release();
+        await this.worker.terminate();
+      } finally {
+        this.lock?.release();
+      }
+    })();
+    return this.closing;
+  }
+
+  private async runQuery<T extends object>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    const response = await this.request({ op: 'query', sql, params });
+    return { rows: (response.rows ?? []) as T[], rowCount: response.rowCount ?? 0 };
+  }
+
+  /** Resolves with a release function once every earlier holder of the turn has released it. */
+  private turn(): Promise<() => void> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    return previous.then(() => release);
+  }
+
+  private request(message: Outgoing): Promise<PgliteResponse & { ok: true }> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  private settle(response: PgliteResponse): void {
+    const waiting = this.pending.get(response.id);
+    if (!waiting) return;
+    this.pending.delete(response.id);
+    if (response.ok) waiting.resolve(response);
+    else waiting.reject(deserializeError(response.error));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}
+
+/**
+ * The compiled worker beside this file; when running from TypeScript sources (jest), the one in
+ * dist/ (`npm test` builds first), because a worker thread does not go through jest's transform.
+ */
+function workerEntry(): string {
+  const beside = join(__dirname, 'pglite.worker.js');
+  if (existsSync(beside)) return beside;
+  const built = join(dirname(findMigrationsDir()), 'dist/libs/database/src/pglite.worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`the PGlite worker is not built (${built}): run \`npm run build\``);
+}
