@@ -250,7 +250,7 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     it('returns every documented item field; collection/search is the same endpoint', async () => {
       const res = await search({ query: 'harbour seals', limit: 2 });
       expect(res.body).toMatchObject({ code: 0, message: 'success', request_id: expect.any(String) });
-      expect(res.body.data).toMatchObject({ collection_name: 'filters', count: 2, rewrite_query: 'harbour seals', token_usage: null });
+      expect(res.body.data).toMatchObject({ collection_name: 'filters', count: 2, rewrite_query: 'harbour seals', token_usage: null, embedding_model: 'fjord-local-hash-v1' });
       const item = res.body.data.result_list[0];
       expect(item).toEqual({
         id: 'd4-0',
