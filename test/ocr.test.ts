@@ -168,6 +168,20 @@ describe('OCR scheduling', () => {
     }
   });
 
+  it('stops a thread that has been idle, and starts one again for the next page', async () => {
+    const ocr = new OcrEngine({ engine: 'tesseract.js', idleThreadMs: 200 });
+    try {
+      await ocr.recognize(fixture('chinese.png'));
+      expect(ocr.load().threads).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(ocr.load().threads).toBe(0);
+      const page = await ocr.recognize(fixture('chinese.png'));
+      expect(page.text).toContain('差旅费用');
+    } finally {
+      await ocr.close();
+    }
+  });
+
   it('keeps the event loop free while a page is recognised', async () => {
     const ocr = new OcrEngine({ engine: 'tesseract.js' });
     try {
