@@ -1031,7 +1031,7 @@ export interface components {
             query: string;
             /** @default 10 */
             limit?: number;
-            /** @default 0.5 */
+            /** @description 0 = lexical (BM25) only, 1 = dense only; left out: the collection's default (0.3 for the local hashing embedder, 0.5 for a learned model) */
             dense_weight?: number;
             query_param?: {
                 doc_filter?: components["schemas"]["SearchKnowledgeDto__schema0"];
@@ -1058,6 +1058,8 @@ export interface components {
                 chunk_group?: boolean;
                 get_attachment_link?: boolean;
             };
+            /** @description (ext) leave out items whose rerank_score (when reranked) or fused score is below this floor (inclusive) */
+            score_threshold?: number;
             /** @default false */
             debug?: boolean;
         };
@@ -1088,7 +1090,7 @@ export interface components {
             query: string;
             /** @default 10 */
             limit?: number;
-            /** @default 0.5 */
+            /** @description 0 = lexical (BM25) only, 1 = dense only; left out: the collection's default (0.3 for the local hashing embedder, 0.5 for a learned model) */
             dense_weight?: number;
             query_param?: {
                 doc_filter?: components["schemas"]["LegacySearchDto__schema0"];
@@ -1115,6 +1117,8 @@ export interface components {
                 chunk_group?: boolean;
                 get_attachment_link?: boolean;
             };
+            /** @description (ext) leave out items whose rerank_score (when reranked) or fused score is below this floor (inclusive) */
+            score_threshold?: number;
             /** @default false */
             debug?: boolean;
         };
