@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, UploadedFile, UseInterceptors } from 
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { DocumentService } from '@fjord/knowledge';
+import { CountsAsUpload } from '@fjord/rate-limits';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { AddDocumentDto, DocRefDto, ListDocumentsDto, UpdateDocumentDto, UpdateDocumentMetaDto, UploadDocumentDto } from './viking.dto';
 import { docInfo, docRef } from './viking.responses';
@@ -19,6 +20,7 @@ export class DocumentController {
   @Post('add')
   @ApiVikingOk('Add a document from a URL or inline text (re-using a doc_id replaces it)', docRefSchema)
   @HttpCode(200)
+  @CountsAsUpload()
   async add(@Body() body: AddDocumentDto) {
     const { collection, document } = await this.documents.add(body);
     return docRef(collection, document);
@@ -27,6 +29,7 @@ export class DocumentController {
   /** Multipart upload (ext): `file` plus the text fields of UploadDocumentDto. Size limit: MAX_UPLOAD_BYTES. */
   @Post('upload')
   @HttpCode(200)
+  @CountsAsUpload()
   @ApiConsumes('multipart/form-data')
   @ApiVikingOk('Upload a document file (multipart, ext)', docRefSchema, 'The bytes are stored before the answer; processing continues in the background (watch doc/info).')
   @ApiBody({ schema: UPLOAD_FORM_SCHEMA })

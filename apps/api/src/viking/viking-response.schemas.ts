@@ -55,7 +55,7 @@ export const docRefSchema = z
   .meta({ example: { collection_name: 'handbook', resource_id: 'kb-3f2a9c1d5e7b4a60', doc_id: 'travel-policy' } });
 
 export const ingestionProgressSchema = z.object({
-  stage: z.enum(['queued', 'fetching', 'parsing', 'chunking', 'embedding', 'indexing', 'done', 'failed']),
+  stage: z.enum(['queued', 'fetching', 'parsing', 'ocr', 'chunking', 'embedding', 'indexing', 'done', 'failed']),
   chunks_done: z.number().int(),
   chunks_total: z.number().int(),
 });

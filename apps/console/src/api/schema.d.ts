@@ -3821,7 +3821,7 @@ export interface operations {
                             /** @description (ext) stage and chunks done out of the total */
                             progress?: {
                                 /** @enum {string} */
-                                stage: "queued" | "fetching" | "parsing" | "chunking" | "embedding" | "indexing" | "done" | "failed";
+                                stage: "queued" | "fetching" | "parsing" | "ocr" | "chunking" | "embedding" | "indexing" | "done" | "failed";
                                 chunks_done: number;
                                 chunks_total: number;
                             };
@@ -3946,7 +3946,7 @@ export interface operations {
                                 /** @description (ext) stage and chunks done out of the total */
                                 progress?: {
                                     /** @enum {string} */
-                                    stage: "queued" | "fetching" | "parsing" | "chunking" | "embedding" | "indexing" | "done" | "failed";
+                                    stage: "queued" | "fetching" | "parsing" | "ocr" | "chunking" | "embedding" | "indexing" | "done" | "failed";
                                     chunks_done: number;
                                     chunks_total: number;
                                 };
@@ -5926,6 +5926,14 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    position?: {
+                                        page?: number;
+                                        page_end?: number;
+                                        sheet?: string;
+                                        row_start?: number;
+                                        row_end?: number;
+                                        slide?: number;
+                                    };
                                     url?: string;
                                     score: number;
                                 }[];
@@ -5970,6 +5978,14 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    position?: {
+                                        page?: number;
+                                        page_end?: number;
+                                        sheet?: string;
+                                        row_start?: number;
+                                        row_end?: number;
+                                        slide?: number;
+                                    };
                                     url?: string;
                                     score: number;
                                 }[];
@@ -6297,6 +6313,14 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    position?: {
+                                        page?: number;
+                                        page_end?: number;
+                                        sheet?: string;
+                                        row_start?: number;
+                                        row_end?: number;
+                                        slide?: number;
+                                    };
                                     url?: string;
                                     score: number;
                                 }[];
@@ -6343,6 +6367,14 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    position?: {
+                                        page?: number;
+                                        page_end?: number;
+                                        sheet?: string;
+                                        row_start?: number;
+                                        row_end?: number;
+                                        slide?: number;
+                                    };
                                     url?: string;
                                     score: number;
                                 }[];
@@ -6496,6 +6528,14 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            position?: {
+                                page?: number;
+                                page_end?: number;
+                                sheet?: string;
+                                row_start?: number;
+                                row_end?: number;
+                                slide?: number;
+                            };
                             url?: string;
                             score: number;
                         }[];
@@ -6558,6 +6598,14 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            position?: {
+                                page?: number;
+                                page_end?: number;
+                                sheet?: string;
+                                row_start?: number;
+                                row_end?: number;
+                                slide?: number;
+                            };
                             url?: string;
                             score: number;
                         }[];
@@ -6706,6 +6754,14 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            position?: {
+                                page?: number;
+                                page_end?: number;
+                                sheet?: string;
+                                row_start?: number;
+                                row_end?: number;
+                                slide?: number;
+                            };
                             url?: string;
                             score: number;
                         }[];
@@ -6768,6 +6824,14 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            position?: {
+                                page?: number;
+                                page_end?: number;
+                                sheet?: string;
+                                row_start?: number;
+                                row_end?: number;
+                                slide?: number;
+                            };
                             url?: string;
                             score: number;
                         }[];

@@ -86,6 +86,7 @@ export const en = {
   'stage.queued': 'queued',
   'stage.fetching': 'fetching',
   'stage.parsing': 'parsing',
+  'stage.ocr': 'reading text (OCR)',
   'stage.chunking': 'chunking',
   'stage.embedding': 'embedding',
   'stage.indexing': 'indexing',

@@ -88,6 +88,7 @@ export const zhCN: Messages = {
   'stage.queued': '排队',
   'stage.fetching': '下载',
   'stage.parsing': '解析',
+  'stage.ocr': '文字识别',
   'stage.chunking': '切片',
   'stage.embedding': '向量化',
   'stage.indexing': '建索引',
