@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { freePort, until } from './support/processes';
 import { createTestDatabase, hasPostgres, hasRedis } from './support/test-database';
@@ -8,8 +10,9 @@ import { createTestDatabase, hasPostgres, hasRedis } from './support/test-databa
 /**
  * Several processes, one truth: two API processes and two workers (real child processes, built
  * code) on one Postgres and one Redis. Uploads through both APIs leave BM25 statistics exact, a
- * write through one API is seen by a search through the other, and one session context's turns
- * sent through both APIs at once are stored one after another.
+ * write through one API is seen by a search through the other, one session context's turns sent
+ * through both APIs at once are stored one after another, and the context sweeper runs once per
+ * interval for the whole deployment.
  */
 
 const ADMIN_KEY = 'multi-process-admin-key-0123456789';
@@ -54,6 +57,7 @@ suite('two APIs and two workers on one Postgres and Redis', () => {
   let sql: Client;
   const processes: Running[] = [];
   const apis: string[] = [];
+  let queuePrefix: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -66,7 +70,9 @@ suite('two APIs and two workers on one Postgres and Redis', () => {
       LOG_LEVEL: 'warn',
       INGEST_BACKOFF_MS: '50',
       DATABASE_POOL_SIZE: '4',
+      CONTEXT_SWEEP_INTERVAL_MS: '1000',
     };
+    queuePrefix = env.QUEUE_PREFIX;
     const ports = [await freePort(), await freePort()];
     for (const port of ports) {
       processes.push(start('api', { ...env, PORT: String(port) }));
@@ -145,6 +151,23 @@ suite('two APIs and two workers on one Postgres and Redis', () => {
     for (const row of rows) {
       expect(row.roles).toEqual(['user', 'assistant']);
       expect(row.questions).toBe(1);
+    }
+  });
+
+  it('the context sweeper runs once per interval across all four processes, never two at a time', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    const redis = new IORedis(process.env.REDIS_URL as string, { maxRetriesPerRequest: null });
+    const queue = new Queue('context-sweep', { connection: redis, prefix: queuePrefix });
+    try {
+      const runs = (await queue.getJobs(['completed'])).map((job) => [job.processedOn as number, job.finishedOn as number]).sort((a, b) => a[0] - b[0]);
+      expect(runs.length).toBeGreaterThanOrEqual(3);
+      for (let i = 1; i < runs.length; i++) {
+        expect(runs[i][0]).toBeGreaterThanOrEqual(runs[i - 1][1]); // no overlap
+        expect(runs[i][0] - runs[i - 1][0]).toBeGreaterThan(500); // one run per 1 s interval, not one per process
+      }
+    } finally {
+      await queue.close();
+      await redis.quit();
     }
   });
 
