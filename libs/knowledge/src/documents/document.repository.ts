@@ -232,6 +232,17 @@ export class DocumentRepository {
     );
   }
 
+  /** A failed version back to queued with fresh attempts (doc/retry); undefined unless it was failed. */
+  async requeueFailed(id: number, version: number, progress: IngestionProgress): Promise<DocumentRecord | undefined> {
+    const { rows } = await this.db.query<DocumentRow>(
+      `UPDATE documents SET status = ${ProcessStatus.Queued}, attempts = 0, failed_code = NULL, failed_reason = NULL, progress = $3, updated_at = now()
+        WHERE id = $1 AND version = $2 AND status = ${ProcessStatus.Failed}
+        RETURNING ${COLUMNS}`,
+      [id, version, JSON.stringify(progress)],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
   async markDeleting(id: number): Promise<void> {
     await this.db.query(`UPDATE documents SET status = ${ProcessStatus.Deleting}, updated_at = now() WHERE id = $1`, [id]);
   }
