@@ -105,4 +105,20 @@ describe.each(BACKENDS)('hostile documents (%s)', (backend) => {
     const missing = await stack.post(`${KB}/doc/retry`, { collection_name: 'hostile', doc_id: 'nope' });
     expect(missing.body.code).toBe(1001001);
   });
+
+  it('fails a document whose stage made no progress for INGEST_STUCK_MS, with the stage in the reason', async () => {
+    await upload(stack, 'hostile', 'stuck', 'stuck.txt', 'A document that will look stuck in embedding.');
+    expect((await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'stuck' })).process_status).toBe(0);
+    const db = stack.app.get<Db>(DB);
+    // As a hung stage leaves it: processing, its last progress report 20 minutes old.
+    await db.query(
+      `UPDATE documents SET status = 6, progress = '{"stage":"embedding","chunks_done":0,"chunks_total":1}', updated_at = now() - interval '20 minutes' WHERE doc_id = 'stuck'`,
+    );
+    await stack.app.get(IngestionRecoveryService).recover();
+    const stuck = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'stuck' });
+    expect(stuck.process_status).toBe(1);
+    expect(stuck.failed_code).toBe(8);
+    expect(stuck.failed_reason).toBe('no progress for more than 900 s in stage embedding (INGEST_STUCK_MS); doc/retry queues it again');
+    expect(stuck.info.progress.stage).toBe('failed');
+  });
 });
