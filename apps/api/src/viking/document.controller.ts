@@ -47,6 +47,13 @@ export class DocumentController {
     return docInfo(collection, document);
   }
 
+  @Post('retry')
+  @HttpCode(200)
+  async retry(@Body() body: DocRefDto) {
+    const { collection, document } = await this.documents.retry(body);
+    return docInfo(collection, document);
+  }
+
   @Post('list')
   @ApiVikingOk('List documents, a page at a time (limit at most 100)', docListSchema)
   @HttpCode(200)
