@@ -130,6 +130,20 @@ const SAFETY_PDF = buildPdf([
     await expectAccessible();
   }, 90_000);
 
+  it('shows why a document failed, and retries it', async () => {
+    await page.locator('input[type=file]').setInputFiles([{ name: 'broken.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 this is not really a pdf') }]);
+    const row = page.getByTestId('doc-row').filter({ hasText: 'broken.pdf' });
+    await row.getByTestId('doc-status').filter({ hasText: 'failed' }).waitFor({ timeout: 45_000 });
+    const reason = (await row.textContent()) ?? '';
+    expect(reason).toMatch(/\d+: PDF could not be read/); // failed_code: failed_reason
+    const retried = page.waitForResponse((r) => r.url().endsWith('/api/knowledge/doc/retry'));
+    await row.getByRole('button', { name: /^Actions for broken.pdf/ }).click();
+    await page.getByRole('menuitem', { name: 'Retry' }).click();
+    expect((await retried).status()).toBe(200);
+    await row.getByTestId('doc-status').filter({ hasText: 'failed' }).waitFor({ timeout: 45_000 });
+    await page.keyboard.press('Escape');
+  }, 90_000);
+
   it('opens a document\'s chunks and edits one', async () => {
     await page.getByRole('link', { name: 'handbook.md' }).click();
     await page.getByRole('heading', { name: 'Chunks of handbook.md' }).waitFor();
@@ -143,6 +157,7 @@ const SAFETY_PDF = buildPdf([
     await dialog.getByLabel('Content').fill('Laptops are replaced every three years; zanzibarite docking stations are lent by the service desk.');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await page.getByTestId('chunk-content').filter({ hasText: 'zanzibarite docking stations' }).waitFor();
+    await page.getByRole('dialog').waitFor({ state: 'detached' }); // axe would see the closing dialog's fading overlay
     const points = await api('/api/knowledge/point/list', { collection_name: 'handbook', limit: 100 });
     const edited = (points.body.data.point_list as Array<{ content: string }>).find((p) => p.content.includes('zanzibarite'));
     expect(edited).toBeDefined();
@@ -192,7 +207,7 @@ const SAFETY_PDF = buildPdf([
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel(/^Name/).fill('handbook bot');
     await dialog.getByLabel('System prompt').fill('Answer from the handbook.');
-    await dialog.getByRole('textbox', { name: 'Collections' }).click({ force: true });
+    await dialog.getByRole('textbox', { name: 'Collections' }).fill('hand');
     await page.getByRole('option', { name: 'handbook' }).click();
     await dialog.getByLabel('System prompt').click(); // closes the options list
     await dialog.getByRole('button', { name: 'Save' }).click();

@@ -48,6 +48,7 @@ export class DocumentController {
   }
 
   @Post('retry')
+  @ApiVikingOk('Process a failed document again from its stored bytes (ext)', docInfoSchema)
   @HttpCode(200)
   async retry(@Body() body: DocRefDto) {
     const { collection, document } = await this.documents.retry(body);

@@ -340,6 +340,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/knowledge/doc/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Process a failed document again from its stored bytes (ext) */
+        post: operations["DocumentController_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/knowledge/doc/list": {
         parameters: {
             query?: never;
@@ -3749,6 +3766,153 @@ export interface operations {
         };
     };
     DocumentController_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocRefDto"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        message: "success";
+                        /**
+                         * @example {
+                         *       "collection_name": "handbook",
+                         *       "doc_id": "travel-policy",
+                         *       "doc_name": "travel-policy.md",
+                         *       "doc_type": "md",
+                         *       "doc_hash": "9f86d081884c7d65",
+                         *       "add_type": "file",
+                         *       "create_time": 1764489600000,
+                         *       "update_time": 1764489603000,
+                         *       "point_num": 12,
+                         *       "total_tokens": 3120,
+                         *       "status": {
+                         *         "process_status": 0
+                         *       },
+                         *       "meta": "[]",
+                         *       "progress": {
+                         *         "stage": "done",
+                         *         "chunks_done": 12,
+                         *         "chunks_total": 12
+                         *       }
+                         *     }
+                         */
+                        data: {
+                            collection_name: string;
+                            doc_id: string;
+                            doc_name: string;
+                            doc_type: string;
+                            doc_hash: string;
+                            add_type: string;
+                            /** @description unix milliseconds */
+                            create_time: number;
+                            /** @description unix milliseconds */
+                            update_time: number;
+                            url?: string;
+                            point_num: number;
+                            total_tokens: number;
+                            status: {
+                                /** @description 0 done, 1 failed, 2 queued, 5 deleting, 6 processing */
+                                process_status: number;
+                                failed_code?: number;
+                                /** @description (ext) why it failed, readable */
+                                failed_reason?: string;
+                            };
+                            /** @description the meta list, JSON-encoded */
+                            meta: string;
+                            /** @description (ext) stage and chunks done out of the total */
+                            progress?: {
+                                /** @enum {string} */
+                                stage: "queued" | "fetching" | "parsing" | "ocr" | "chunking" | "embedding" | "indexing" | "done" | "failed";
+                                chunks_done: number;
+                                chunks_total: number;
+                            };
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+        };
+    };
+    DocumentController_retry: {
         parameters: {
             query?: never;
             header?: never;

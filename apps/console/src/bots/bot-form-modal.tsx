@@ -37,7 +37,7 @@ export function BotFormModal({ opened, bot, onClose }: { opened: boolean; bot?: 
           <TextInput label={t('bots.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} required data-autofocus />
           <TextInput label={t('bots.model')} description={t('chat.modelHint')} value={model} onChange={(e) => setModel(e.currentTarget.value)} required />
           <Textarea label={t('bots.systemPrompt')} autosize minRows={3} value={systemPrompt} onChange={(e) => setSystemPrompt(e.currentTarget.value)} />
-          <MultiSelect label={t('bots.collections')} data={(collections.data?.collection_list ?? []).map((c) => c.collection_name)} value={chosen} onChange={setChosen} />
+          <MultiSelect searchable label={t('bots.collections')} data={(collections.data?.collection_list ?? []).map((c) => c.collection_name)} value={chosen} onChange={setChosen} />
           {mutation.error && <Alert color="red">{mutation.error.message}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>

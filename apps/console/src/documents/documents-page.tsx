@@ -6,7 +6,7 @@ import { useT } from '../i18n/i18n';
 import { MetaModal } from './meta-modal';
 import { StatusCell } from './status-cell';
 import { UploadPanel } from './upload-panel';
-import { type DocInfo, useDocumentMutations, useDocumentPage } from './documents.queries';
+import { type DocInfo, ProcessStatus, useDocumentMutations, useDocumentPage } from './documents.queries';
 import { ConsoleModal } from '../shell/console-modal';
 
 const PAGE_SIZE = 50;
@@ -20,7 +20,7 @@ export default function DocumentsPage() {
   const [docIdInput, setDocIdInput] = useState('');
   const [docId] = useDebouncedValue(docIdInput.trim(), 300);
   const documents = useDocumentPage(collection, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE, docType, docId });
-  const { remove } = useDocumentMutations(collection);
+  const { remove, retry } = useDocumentMutations(collection);
   const [metaDoc, setMetaDoc] = useState<DocInfo>();
   const [replacing, setReplacing] = useState<DocInfo>();
   const total = documents.data?.total_num ?? 0;
@@ -55,7 +55,7 @@ export default function DocumentsPage() {
         </Text>
       </Group>
       {documents.error && <Alert color="red">{documents.error.message}</Alert>}
-      {remove.error && <Alert color="red">{remove.error.message}</Alert>}
+      {(remove.error ?? retry.error) && <Alert color="red">{(remove.error ?? retry.error)?.message}</Alert>}
       <Table.ScrollContainer minWidth={760}>
         <Table striped highlightOnHover verticalSpacing="xs">
           <Table.Thead>
@@ -98,6 +98,7 @@ export default function DocumentsPage() {
                       <Menu.Item component={Link} to={`/collections/${encodeURIComponent(collection)}/documents/${encodeURIComponent(doc.doc_id)}`}>
                         {t('documents.chunks')}
                       </Menu.Item>
+                      {doc.status.process_status === ProcessStatus.Failed && <Menu.Item onClick={() => retry.mutate(doc.doc_id)}>{t('documents.retry')}</Menu.Item>}
                       <Menu.Item onClick={() => setReplacing(doc)}>{t('documents.replace')}</Menu.Item>
                       <Menu.Item onClick={() => setMetaDoc(doc)}>{t('documents.editMetaShort')}</Menu.Item>
                       <Menu.Item color="red.9" onClick={() => window.confirm(t('documents.confirmDelete', { name: doc.doc_name })) && remove.mutate(doc.doc_id)}>

@@ -45,5 +45,9 @@ export function useDocumentMutations(collection: string) {
       vikingData(await api.POST('/api/knowledge/doc/update_meta', { body: { collection_name: collection, doc_id: docId, meta } })),
     onSuccess: refresh,
   });
-  return { remove, updateMeta, refresh };
+  const retry = useMutation({
+    mutationFn: async (docId: string) => vikingData(await api.POST('/api/knowledge/doc/retry', { body: { collection_name: collection, doc_id: docId } })),
+    onSuccess: refresh,
+  });
+  return { remove, updateMeta, retry, refresh };
 }

@@ -23,7 +23,7 @@ export function StatusCell({ doc }: { doc: DocInfo }) {
         <Badge color={status.color} variant="filled" data-testid="doc-status">
           {t(status.label)}
         </Badge>
-        {progress && doc.status.process_status !== ProcessStatus.Done && (
+        {progress && doc.status.process_status !== ProcessStatus.Done && doc.status.process_status !== ProcessStatus.Failed && (
           <Text size="xs" c="dimmed">
             {t(`stage.${progress.stage}` as MessageKey)} {progress.chunks_total > 0 ? `${progress.chunks_done}/${progress.chunks_total}` : ''}
           </Text>

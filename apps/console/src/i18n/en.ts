@@ -68,6 +68,7 @@ export const en = {
   'documents.progress': 'Chunks done',
   'documents.chunks': 'Chunks',
   'documents.replace': 'Replace…',
+  'documents.retry': 'Retry',
   'documents.replaceTitle': 'Replace {name}',
   'documents.editMetaShort': 'Edit meta…',
   'documents.editMeta': 'Meta of {name}',

@@ -70,6 +70,7 @@ export const zhCN: Messages = {
   'documents.progress': '已完成切片',
   'documents.chunks': '切片',
   'documents.replace': '替换…',
+  'documents.retry': '重试',
   'documents.replaceTitle': '替换 {name}',
   'documents.editMetaShort': '编辑元数据…',
   'documents.editMeta': '{name} 的元数据',
