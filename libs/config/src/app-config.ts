@@ -93,6 +93,9 @@ export const envSchema = z.object({
   /** Tokens a model's window holds, for rolling truncation, unless the model name says (`-32k`) or the context sets max_window_tokens. */
   LLM_CONTEXT_WINDOW: int(256).default(32_768),
 
+  /** Knowledge chat: passages scoring below this are neither given to the model nor listed in references. */
+  KNOWLEDGE_CHAT_MIN_SCORE: num(0, 1).default(0.1),
+
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
 });
@@ -136,6 +139,7 @@ export interface AppConfig {
     contextWindow: number;
   };
   contextCache: { sweepIntervalMs: number };
+  knowledgeChat: { minScore: number };
   shutdownTimeoutMs: number;
 }
 
@@ -228,6 +232,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       contextWindow: env.LLM_CONTEXT_WINDOW,
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
+    knowledgeChat: { minScore: env.KNOWLEDGE_CHAT_MIN_SCORE },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
 }
