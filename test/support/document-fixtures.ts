@@ -89,3 +89,53 @@ export function buildPdf(pages: (string[] | null)[], extra: { title?: string; en
   return Buffer.from(pdf, 'latin1');
 }
 
+
+/**
+ * The poison pill: a small DOCX whose body is `paragraphs` empty paragraphs. 1.5 million of them
+ * zip to ~150 KB and drive an unguarded mammoth past 4 GB.
+ */
+export async function buildEmptyParagraphDocx(paragraphs: number): Promise<Buffer> {
+  const docx = await JSZip.loadAsync(await buildDocx([{ text: 'start' }]));
+  docx.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document ${W}><w:body>${'<w:p/>'.repeat(paragraphs)}</w:body></w:document>`);
+  return docx.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+}
+
+/** A zip-format file (as a DOCX) with an extra entry of `bytes` zeros: tiny packed, huge unpacked. */
+export async function buildZipBombDocx(bytes: number): Promise<Buffer> {
+  const docx = await JSZip.loadAsync(await buildDocx([{ text: 'start' }]));
+  docx.file('word/media/filler.bin', Buffer.alloc(bytes));
+  return docx.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+}
+
+/** HTML nested `depth` elements deep around one sentence. */
+export function buildDeepHtml(depth: number): Buffer {
+  return Buffer.from(`<html><body>${'<div>'.repeat(depth)}deep sentence${'</div>'.repeat(depth)}</body></html>`);
+}
+
+/** A PDF of `count` pages that all draw the same one-line content stream: many pages, few bytes. */
+export function buildManyPagePdf(count: number): Buffer {
+  const ops = 'BT /F1 12 Tf 72 720 Td (same page) Tj ET';
+  const header = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${Array.from({ length: count }, (_, i) => `${i + 5} 0 R`).join(' ')}] /Count ${count} >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    `<< /Length ${ops.length} >>\nstream\n${ops}\nendstream`,
+  ];
+  const page = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>';
+  const parts: string[] = ['%PDF-1.4\n'];
+  let length = parts[0].length;
+  const offsets: number[] = [];
+  const write = (id: number, body: string): void => {
+    offsets.push(length);
+    const text = `${id} 0 obj\n${body}\nendobj\n`;
+    parts.push(text);
+    length += text.length;
+  };
+  header.forEach((body, i) => write(i + 1, body));
+  for (let i = 0; i < count; i++) write(i + 5, page);
+  const xref = length;
+  parts.push(`xref\n0 ${offsets.length + 1}\n0000000000 65535 f \n`);
+  for (const offset of offsets) parts.push(`${String(offset).padStart(10, '0')} 00000 n \n`);
+  parts.push(`trailer\n<< /Size ${offsets.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
+  return Buffer.from(parts.join(''), 'latin1');
+}

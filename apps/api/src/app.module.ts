@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { ZodValidationPipe } from 'nestjs-zod';
 import { AuthModule } from '@fjord/auth';
 import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
 import { DatabaseModule } from '@fjord/database';
@@ -15,6 +14,7 @@ import { ArkModule } from './ark/ark.module';
 import { BotsApiModule } from './bots/bots-api.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
+import { NullAsAbsentValidationPipe } from './http/null-as-absent.pipe';
 import { VikingModule } from './viking/viking.module';
 import { SearchApiModule } from './viking/search-api.module';
 
@@ -39,7 +39,7 @@ export class AppModule {
       controllers: [HealthController, PingController, KeysController],
       providers: [
         HealthService,
-        { provide: APP_PIPE, useClass: ZodValidationPipe },
+        { provide: APP_PIPE, useClass: NullAsAbsentValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],

@@ -137,6 +137,7 @@ export class KnowledgeChatService implements KnowledgeChat {
       topLogprobs: p.topLogprobs,
       logitBias: p.logitBias,
       stop: p.stop,
+      thinking: p.thinking,
     };
     if (!req.retrieval) {
       const system: ChatMessage[] = req.systemPrompt?.trim() ? [{ role: 'system', content: req.systemPrompt.trim() }] : [];

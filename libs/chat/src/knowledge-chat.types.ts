@@ -30,6 +30,7 @@ export interface ChatParameters {
   topLogprobs?: number;
   logitBias?: Record<string, number>;
   stop?: string[];
+  thinking?: { type: 'enabled' | 'disabled' | 'auto' };
 }
 
 export interface KnowledgeChatRequest {

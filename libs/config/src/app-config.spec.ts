@@ -26,6 +26,19 @@ describe('loadConfig', () => {
     expect(message).toContain('"eighty"');
   });
 
+  it('reads OCR settings: Chinese and English on one thread by default, languages joined by +', () => {
+    expect(loadConfig({}).ocr).toEqual({ engine: 'auto', languages: ['chi_sim', 'eng'], concurrency: 1, pageTimeoutMs: 120_000 });
+    expect(loadConfig({ OCR_ENGINE: 'tesseract-cli', OCR_LANGUAGES: 'chi_sim+eng+jpn', OCR_CONCURRENCY: '2', OCR_PAGE_TIMEOUT_MS: '30000' }).ocr).toEqual({
+      engine: 'tesseract-cli',
+      languages: ['chi_sim', 'eng', 'jpn'],
+      concurrency: 2,
+      pageTimeoutMs: 30_000,
+    });
+    expect(() => loadConfig({ OCR_LANGUAGES: 'chi_sim, eng' })).toThrow(/OCR_LANGUAGES: must be tesseract language codes joined by \+/);
+    expect(() => loadConfig({ OCR_ENGINE: 'paddle' })).toThrow(/OCR_ENGINE/);
+    expect(() => loadConfig({ OCR_CONCURRENCY: '0' })).toThrow(/OCR_CONCURRENCY/);
+  });
+
   it('needs a base URL and model for the OpenAI-compatible embedding provider', () => {
     expect(() => loadConfig({ EMBEDDING_PROVIDER: 'openai' })).toThrow(/EMBEDDING_BASE_URL.*\n.*EMBEDDING_MODEL/s);
     expect(() => loadConfig({ EMBEDDING_QUERY_INSTRUCTION: 'query: ' })).toThrow(/EMBEDDING_QUERY_INSTRUCTION: only for a remote model/);

@@ -60,6 +60,12 @@ export const envSchema = z.object({
   INGEST_BACKOFF_MS: int(0).default(2_000),
   /** How long a worker's job lock lasts; a killed worker's job is picked up again after this. */
   INGEST_LOCK_MS: int(1_000).default(30_000),
+  /** Parsers run in a child process with these caps; an overrun fails that document only. */
+  PARSE_TIMEOUT_MS: int(1_000).default(300_000),
+  PARSE_MAX_MEMORY_MB: int(64, 65_536).default(512),
+  PARSE_MAX_ATTEMPTS: int(1, 10).default(2),
+  MAX_DOCUMENT_PAGES: int(1).default(5_000),
+  MAX_DECOMPRESSED_BYTES: int(1024).default(512 * MiB),
 
   EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional(),
   EMBEDDING_BASE_URL: url.optional(),
@@ -71,6 +77,8 @@ export const envSchema = z.object({
   EMBEDDING_MAX_RETRIES: int(0, 20).default(5),
   /** Prefix for search queries (not chunks) for models trained with one, e.g. e5's "query: "; see need_instruction. */
   EMBEDDING_QUERY_INSTRUCTION: z.string().min(1).max(1000).optional(),
+  /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
+  EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
 
   HNSW_M: int(2, 100).default(16),
@@ -96,7 +104,24 @@ export const envSchema = z.object({
   /** Knowledge chat: passages scoring below this are neither given to the model nor listed in references. */
   KNOWLEDGE_CHAT_MIN_SCORE: num(0, 1).default(0.1),
 
+  /** OCR of scanned PDF pages and images: `auto` takes tesseract.js (npm) and falls back to the tesseract program. */
+  OCR_ENGINE: z.enum(['auto', 'tesseract.js', 'tesseract-cli']).default('auto'),
+  /** Tesseract language codes joined by `+`, e.g. `chi_sim+eng+jpn`. */
+  OCR_LANGUAGES: z
+    .string()
+    .regex(/^[a-z][a-z_]*(\+[a-z][a-z_]*)*$/i, 'must be tesseract language codes joined by +, e.g. chi_sim+eng')
+    .default('chi_sim+eng'),
+  /** Pages recognised at once per process, each on its own thread (and core). */
+  OCR_CONCURRENCY: int(1, 32).default(1),
+  OCR_PAGE_TIMEOUT_MS: int(1000).default(120_000),
+
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
+
+  /** Characters of message content one chat request may carry, per route family (see chatInputLimits). */
+  OPENAI_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  BOT_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  KNOWLEDGE_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
+  CONTEXT_MAX_INPUT_CHARS: int(1).default(524_288),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
 });
 
@@ -113,6 +138,7 @@ export interface AppConfig {
   accessKeys: { pairs: Array<{ accessKeyId: string; secretAccessKey: string }>; encryptionKey?: string; maxSkewSeconds: number };
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
   ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
+  parsing: ParsingLimits;
   embedding: {
     provider: 'local' | 'openai';
     baseUrl?: string;
@@ -124,6 +150,8 @@ export interface AppConfig {
     maxRetries: number;
     localDimension: number;
     queryInstruction?: string;
+    /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
+    modelMap?: Record<string, string>;
   };
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
@@ -140,8 +168,28 @@ export interface AppConfig {
   };
   contextCache: { sweepIntervalMs: number };
   knowledgeChat: { minScore: number };
+  ocr: { engine: Env['OCR_ENGINE']; languages: string[]; concurrency: number; pageTimeoutMs: number };
+  /** Message characters per request on each chat route family. */
+  chatInputLimits: Record<ChatRouteFamily, number>;
   shutdownTimeoutMs: number;
 }
+
+/** Per-document caps on the parser; see libs/ingestion's parser sandbox. */
+export interface ParsingLimits {
+  /** Wall-clock time for parsing and chunking one document. */
+  timeoutMs: number;
+  /** Heap and resident memory of the parser process. */
+  maxMemoryMb: number;
+  /** Attempts a document gets when its parser is killed for an overrun. */
+  maxAttempts: number;
+  /** Pages (PDF) or slides/sheets beyond which a document is refused. */
+  maxPages: number;
+  /** Sum of the uncompressed sizes a zip-based file (DOCX, XLSX, PPTX, EPUB, ODF) may declare. */
+  maxDecompressedBytes: number;
+}
+
+/** The chat doors, each with its own input cap: bots' temporary keys are the least trusted callers. */
+export type ChatRouteFamily = 'openai' | 'bot' | 'knowledge' | 'context';
 
 export const LOCAL_EMBEDDING_MODEL = 'fjord-local-hash-v1';
 
@@ -206,6 +254,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
     },
     ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS },
+    parsing: {
+      timeoutMs: env.PARSE_TIMEOUT_MS,
+      maxMemoryMb: env.PARSE_MAX_MEMORY_MB,
+      maxAttempts: env.PARSE_MAX_ATTEMPTS,
+      maxPages: env.MAX_DOCUMENT_PAGES,
+      maxDecompressedBytes: env.MAX_DECOMPRESSED_BYTES,
+    },
     embedding: {
       provider: embeddingProvider,
       baseUrl: env.EMBEDDING_BASE_URL,
@@ -217,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRetries: env.EMBEDDING_MAX_RETRIES,
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
+      modelMap: env.EMBEDDING_MODEL_MAP ?? {},
     },
     vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
     bm25: { k1: env.BM25_K1, b: env.BM25_B },
@@ -233,6 +289,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
     knowledgeChat: { minScore: env.KNOWLEDGE_CHAT_MIN_SCORE },
+    ocr: {
+      engine: env.OCR_ENGINE,
+      languages: env.OCR_LANGUAGES.split('+'),
+      concurrency: env.OCR_CONCURRENCY,
+      pageTimeoutMs: env.OCR_PAGE_TIMEOUT_MS,
+    },
+    chatInputLimits: {
+      openai: env.OPENAI_CHAT_MAX_INPUT_CHARS,
+      bot: env.BOT_CHAT_MAX_INPUT_CHARS,
+      knowledge: env.KNOWLEDGE_CHAT_MAX_INPUT_CHARS,
+      context: env.CONTEXT_MAX_INPUT_CHARS,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });
 }

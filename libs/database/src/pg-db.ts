@@ -15,6 +15,57 @@ class PgClientQueryable implements Queryable {
   }
 }
 
+/** Tries of a statement or a transaction's BEGIN when its connection turns out to be lost. */
+const RECONNECT_ATTEMPTS = 3;
+
+/**
+ * SQLSTATEs of a connection the server ended (admin_shutdown is pg_terminate_backend and a fast
+ * shutdown; crash_shutdown; connection_exception and its failures), and the driver's own errors
+ * for a socket that closed under it.
+ */
+const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE']);
+const CONNECTION_LOST_MESSAGE = /^Connection terminated|^Client has encountered a connection error|^Client was closed/;
+
+export function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  return (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) || CONNECTION_LOST_MESSAGE.test(error.message);
+}
+
+/**
+ * A client out of the pool. While it is out, the pool listens to it no more, so its connection
+ * ending (a terminated backend) would be an unhandled 'error' that kills the process: this listens
+ * instead, and a lost client is destroyed on release rather than handed to the next borrower.
+ */
+class CheckedOutClient {
+  private lostWith?: Error;
+
+  private constructor(readonly client: PoolClient) {
+    client.on('error', this.onError);
+  }
+
+  static async take(pool: Pool): Promise<CheckedOutClient> {
+    return new CheckedOutClient(await pool.connect());
+  }
+
+  get lost(): boolean {
+    return this.lostWith !== undefined;
+  }
+
+  noteError(error: unknown): void {
+    if (isConnectionLost(error)) this.lostWith ??= error as Error;
+  }
+
+  release(): void {
+    this.client.off('error', this.onError);
+    this.client.release(this.lostWith);
+  }
+
+  private readonly onError = (error: Error): void => {
+    this.lostWith ??= error;
+  };
+}
+
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
@@ -35,44 +86,76 @@ export class PgDb implements Db {
     this.pool = new Pool({ connectionString: url, max: poolSize, ...(options ? { options } : {}) });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
+    // Nor may any other: between the pool's listener and a borrower's there are moments with none
+    // (a client handed to a waiting connect() while the parser still holds the server's FATAL for
+    // it). Queries on a lost client fail, and the retries below take a fresh one.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   connectionSetting(name: string): string | undefined {
     return this.settings[name];
   }
 
+  /**
+   * A single statement is sent again, once, on a fresh connection when its connection was lost
+   * (a terminated backend, a failover, a pooler restart): the server aborts a statement whose
+   * backend dies, so the retry cannot apply it twice.
+   */
   async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    const result = await this.pool.query(sql, params as unknown[] | undefined);
+    const result = await this.retryingLostConnection(() => this.pool.query(sql, params as unknown[] | undefined));
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await this.retryingLostConnection(() => this.pool.query(sql));
   }
 
+  /**
+   * A connection found dead at BEGIN (killed while it sat in the pool) is replaced and the
+   * transaction starts again; once `fn` has begun, a lost connection fails this transaction only.
+   */
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(new PgClientQueryable(client));
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+    for (let attempt = 1; ; attempt++) {
+      const checkedOut = await this.retryingLostConnection(() => CheckedOutClient.take(this.pool));
+      let began = false;
+      try {
+        await checkedOut.client.query('BEGIN');
+        began = true;
+        const result = await fn(new PgClientQueryable(checkedOut.client));
+        await checkedOut.client.query('COMMIT');
+        return result;
+      } catch (error) {
+        checkedOut.noteError(error);
+        if (began && !checkedOut.lost) await checkedOut.client.query('ROLLBACK').catch(() => undefined);
+        if (!began && checkedOut.lost && attempt < RECONNECT_ATTEMPTS) continue;
+        throw error;
+      } finally {
+        checkedOut.release();
+      }
     }
   }
 
   async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const checkedOut = await this.retryingLostConnection(() => CheckedOutClient.take(this.pool));
     try {
-      return await fn(new PgClientQueryable(client));
+      return await fn(new PgClientQueryable(checkedOut.client));
+    } catch (error) {
+      checkedOut.noteError(error);
+      throw error;
     } finally {
       // Session settings must not leak to the next borrower of this connection.
-      await client.query('RESET ALL').catch(() => undefined);
-      client.release();
+      if (!checkedOut.lost) await checkedOut.client.query('RESET ALL').catch((error: unknown) => checkedOut.noteError(error));
+      checkedOut.release();
+    }
+  }
+
+  private async retryingLostConnection<R>(run: () => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (!isConnectionLost(error) || attempt >= RECONNECT_ATTEMPTS) throw error;
+      }
     }
   }
 

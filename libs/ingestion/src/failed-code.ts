@@ -16,6 +16,8 @@ export enum FailedCode {
   FetchFailed = 5,
   /** The embedding model kept failing after retries. */
   EmbeddingFailed = 6,
+  /** Parsing went past its time or memory cap (PARSE_TIMEOUT_MS, PARSE_MAX_MEMORY_MB), or kept crashing the process. */
+  ParseLimit = 7,
   /** A bug or an infrastructure failure on our side. */
   Internal = 9,
 }

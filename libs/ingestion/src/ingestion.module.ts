@@ -1,9 +1,11 @@
 import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { INGESTION_QUEUE, InProcessIngestionQueue, IngestionQueue } from '@fjord/jobs';
 import { KnowledgeModule } from '@fjord/knowledge/knowledge.module';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { MetricsService } from '@fjord/observability';
 import { IngestionPipeline } from './pipeline/ingestion-pipeline.service';
 import { IngestionRecoveryService } from './pipeline/ingestion-recovery.service';
+import { ParserSandbox } from './sandbox/parser-sandbox';
 
 /**
  * The pipeline and its recovery. In embedded mode (in-process queue) this module also runs the jobs:
@@ -12,7 +14,11 @@ import { IngestionRecoveryService } from './pipeline/ingestion-recovery.service'
  */
 @Module({
   imports: [KnowledgeModule],
-  providers: [IngestionPipeline, IngestionRecoveryService],
+  providers: [
+    IngestionPipeline,
+    IngestionRecoveryService,
+    { provide: ParserSandbox, useFactory: (config: AppConfig) => new ParserSandbox(config.parsing), inject: [APP_CONFIG] },
+  ],
   exports: [IngestionPipeline, IngestionRecoveryService],
 })
 export class IngestionModule implements OnApplicationBootstrap {

@@ -30,6 +30,8 @@ export interface ChatRequest {
    * extractive model picks sentences by it; upstream models read the conversation and ignore it.
    */
   focusQuery?: string;
+  /** Ark/Doubao's deep-thinking switch, passed to the upstream as `thinking`; other providers ignore it. */
+  thinking?: { type: 'enabled' | 'disabled' | 'auto' };
 }
 
 export type FinishReason = 'stop' | 'length' | 'content_filter';

@@ -169,6 +169,8 @@ export class OpenAiChatModel implements ChatModel {
       topLogprobs: request.topLogprobs,
       logitBias: request.logitBias,
       user: request.user,
+      // Fields the OpenAI client has no name for travel in the request body as they are.
+      modelKwargs: request.thinking ? { thinking: request.thinking } : undefined,
     };
     const key = JSON.stringify(fields);
     let client = this.clients.get(key);

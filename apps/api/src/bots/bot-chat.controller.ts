@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AllowBotKeys, CurrentPrincipal, Principal } from '@fjord/auth';
 import { BotChatDto, BotIdParamDto } from './bots.dto';
 import { BotChatResponder } from './bot-chat.responder';
+import { ChatInput } from '../http/chat-input.interceptor';
 
 /** `POST /api/v2/bots/:bot_id/chat` (api.md section 3): the admin key, or a temporary key naming this bot. */
 @ApiTags('Bots')
@@ -14,6 +15,7 @@ export class BotChatController {
 
   @Post(':bot_id/chat')
   @HttpCode(200)
+  @ChatInput('bot')
   @AllowBotKeys()
   @ApiOkResponse({ description: '{req_id, choices, usage, error: null}, or text/event-stream fragments when stream is true' })
   chat(@CurrentPrincipal() principal: Principal, @Param() params: BotIdParamDto, @Body() body: BotChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {

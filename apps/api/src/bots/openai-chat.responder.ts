@@ -8,7 +8,7 @@ import { toDomainError } from '../http/all-exceptions.filter';
 import { renderError } from '../http/error-envelopes';
 import { abortOnDisconnect, openEventStream, startStream } from '../http/event-stream';
 import { CompletionMeta } from '../http/openai-chat.schema';
-import { toDeltaChunk, toFinishChunk, toOpenAiCompletion, toUsageChunk } from './openai.responses';
+import { ChatCompletionFormat, OPENAI_FORMAT } from './openai.responses';
 
 /**
  * `POST /v1/chat/completions` with a bot id as `model` (api.md section 4): a `chat.completion`, or
@@ -22,23 +22,38 @@ export class OpenAiChatResponder {
 
   constructor(private readonly chat: BotChatService) {}
 
-  async respond(principal: Principal, body: OpenAiChatInput, req: Request, res: Response): Promise<void> {
+  /** `format` decides where references and bot usage go: in the message (OpenAI door) or at the top level (Ark). */
+  async respond<Completion, Chunk>(
+    principal: Principal,
+    body: OpenAiChatInput,
+    req: Request,
+    res: Response,
+    format: ChatCompletionFormat<Completion, Chunk> = OPENAI_FORMAT as unknown as ChatCompletionFormat<Completion, Chunk>,
+  ): Promise<void> {
     const call: BotChatCall = { principal, botId: body.model, messages: openAiTurns(body.messages), parameters: openAiParameters(body) };
     const meta: CompletionMeta = { id: `chatcmpl-${randomBytes(12).toString('hex')}`, created: Math.floor(Date.now() / 1000), model: body.model };
     const abort = abortOnDisconnect(res);
     try {
       if (!body.stream) {
-        res.status(200).json(toOpenAiCompletion(meta, await this.chat.answer(call, abort.signal)));
+        res.status(200).json(format.completion(meta, await this.chat.answer(call, abort.signal)));
         return;
       }
-      await this.stream(req, meta, call, body.stream_options?.include_usage === true, res, abort.signal);
+      await this.stream(req, meta, call, body.stream_options?.include_usage === true, res, abort.signal, format);
     } catch (error) {
       if (abort.signal.aborted) return;
       throw error;
     }
   }
 
-  private async stream(req: Request, meta: CompletionMeta, call: BotChatCall, includeUsage: boolean, res: Response, signal: AbortSignal): Promise<void> {
+  private async stream<Completion, Chunk>(
+    req: Request,
+    meta: CompletionMeta,
+    call: BotChatCall,
+    includeUsage: boolean,
+    res: Response,
+    signal: AbortSignal,
+    format: ChatCompletionFormat<Completion, Chunk>,
+  ): Promise<void> {
     const start = await startStream(this.chat.stream(call, signal));
     const { iterator } = start;
     let references = start.references;
@@ -52,10 +67,10 @@ export class OpenAiChatResponder {
           continue;
         }
         if (event.type === 'delta') {
-          send(toDeltaChunk(meta, event.content, first, references, includeUsage));
+          send(format.delta(meta, event.content, first, references, includeUsage));
         } else {
-          send(toFinishChunk(meta, event.result, first, references, includeUsage));
-          if (includeUsage) send(toUsageChunk(meta, event.result));
+          send(format.finish(meta, event.result, first, references, includeUsage));
+          if (includeUsage) send(format.usage(meta, event.result));
         }
         first = false;
         references = undefined;

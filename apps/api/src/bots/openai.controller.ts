@@ -6,6 +6,7 @@ import { BotService } from '@fjord/bots';
 import { OpenAiChatDto } from './bots.dto';
 import { OpenAiChatResponder } from './openai-chat.responder';
 import { OpenAiModelList, toModelList } from './openai.responses';
+import { ChatInput } from '../http/chat-input.interceptor';
 
 /**
  * The OpenAI-compatible door (api.md section 4): bots as models. A temporary key sees and uses only its
@@ -28,6 +29,7 @@ export class OpenAiController {
 
   @Post('chat/completions')
   @HttpCode(200)
+  @ChatInput('openai')
   @AllowBotKeys()
   @ApiOkResponse({ description: 'an OpenAI chat.completion, or text/event-stream chat.completion.chunk frames' })
   chat(@CurrentPrincipal() principal: Principal, @Body() body: OpenAiChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {

@@ -89,6 +89,21 @@ export function toUsageChunk(meta: CompletionMeta, result: KnowledgeChatResult):
   return toUsageFrame(meta, result.usage);
 }
 
+/** How a door writes a bot's answer in OpenAI's shapes; the OpenAI door and Ark's bot chat differ only here. */
+export interface ChatCompletionFormat<Completion, Chunk> {
+  completion(meta: CompletionMeta, result: KnowledgeChatResult): Completion;
+  delta(meta: CompletionMeta, content: string, first: boolean, references: KnowledgeReference[] | undefined, includeUsage: boolean): Chunk;
+  finish(meta: CompletionMeta, result: KnowledgeChatResult, first: boolean, references: KnowledgeReference[] | undefined, includeUsage: boolean): Chunk;
+  usage(meta: CompletionMeta, result: KnowledgeChatResult): Chunk;
+}
+
+export const OPENAI_FORMAT: ChatCompletionFormat<OpenAiCompletion, OpenAiChunk> = {
+  completion: toOpenAiCompletion,
+  delta: toDeltaChunk,
+  finish: toFinishChunk,
+  usage: toUsageChunk,
+};
+
 export function toModelList(bots: BotRecord[]): OpenAiModelList {
   return {
     object: 'list',

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { ZodValidationException } from 'nestjs-zod';
 import { ZodError } from 'zod';
 import { DomainError, ErrorCode } from '@fjord/common';
+import { isConnectionLost } from '@fjord/database';
 import { apiFamilyOf, renderError } from './error-envelopes';
 
 /** `messages.0.role: Invalid option ...; model: Required` — names every bad field. */
@@ -54,6 +55,10 @@ export function toDomainError(exception: unknown): DomainError {
   }
   if (exception instanceof ZodError) return DomainError.invalid(describeZodError(exception).message);
   if (exception instanceof HttpException) return fromHttpException(exception);
+  if (isConnectionLost(exception)) {
+    // A dropped database connection (failover, pooler restart) is transient: say so, and when to retry.
+    return new DomainError(ErrorCode.Unavailable, 'the database connection was lost; retry the request', { cause: exception, retryAfterSeconds: 1 });
+  }
   if (exception instanceof Error) {
     const parsed = fromBodyParserError(exception as Error & { type?: string; status?: number });
     if (parsed) return parsed;

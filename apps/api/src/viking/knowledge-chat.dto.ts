@@ -27,6 +27,13 @@ export const knowledgeChatSchema = z
     /** 0..4096; 0 means "no limit of fjord's own": the model's default applies. */
     max_tokens: z.number().int().min(0).max(MAX_CHAT_TOKENS).default(MAX_CHAT_TOKENS),
     temperature: z.number().min(0).max(1).default(DEFAULT_CHAT_TEMPERATURE),
+    top_p: z.number().min(0).max(1).optional(),
+    /** Doubao deep thinking, forwarded to the model as is. */
+    thinking: z.object({ type: z.enum(['enabled', 'disabled', 'auto']) }).optional(),
+    /** Sent by the Viking SDK; the model name alone picks the model here (LLM_MODEL_MAP). */
+    model_version: z.string().max(128).optional(),
+    /** Sent by the Viking SDK for Viking's own model billing; fjord's upstream key is its own. Never stored or logged. */
+    api_key: z.string().max(1024).optional(),
     return_token_usage: z.boolean().optional(),
     // (ext) retrieval
     resource_id: z.string().min(1).max(128).optional(),
@@ -68,7 +75,7 @@ export function toKnowledgeChatRequest(body: KnowledgeChatInput): KnowledgeChatR
     model: body.model,
     messages: body.messages,
     retrieval: retrievalOf(body),
-    parameters: { maxTokens: body.max_tokens === 0 ? undefined : body.max_tokens, temperature: body.temperature },
+    parameters: { maxTokens: body.max_tokens === 0 ? undefined : body.max_tokens, temperature: body.temperature, topP: body.top_p, thinking: body.thinking },
   };
 }
 

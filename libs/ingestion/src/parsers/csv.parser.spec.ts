@@ -72,4 +72,12 @@ describe('CSV parser', () => {
   it('keeps a header-only file as a table without rows', async () => {
     expect(await table('title,author\n')).toEqual({ header: ['title', 'author'], rows: [] });
   });
+
+  it('reads 200,000 rows (a spread into Math.max overflowed the stack from ~130k)', async () => {
+    const csv = `id,name\n${Array.from({ length: 200_000 }, (_, i) => `${i},row ${i}`).join('\n')}`;
+    const parsed = await table(csv);
+    expect(parsed.header).toEqual(['id', 'name']);
+    expect(parsed.rows).toHaveLength(200_000);
+    expect(parsed.rows[199_999]).toEqual(['199999', 'row 199999']);
+  });
 });

@@ -2,6 +2,7 @@ import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
 import { parseCsv } from './csv.parser';
 import { type DocType, isSupportedDocType, SUPPORTED_DOC_TYPES } from './doc-type';
+import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './document-limits';
 import { parseDocx } from './docx.parser';
 import { parseHtml } from './html.parser';
 import { parseJson } from './json.parser';
@@ -12,7 +13,7 @@ import { parseTxt } from './txt.parser';
 
 export type { ParsedDocument } from './parsed-document';
 
-type Parser = (bytes: Buffer) => ParsedDocument | Promise<ParsedDocument>;
+type Parser = (bytes: Buffer, limits: DocumentLimits) => ParsedDocument | Promise<ParsedDocument>;
 
 const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   txt: { label: 'Text', parse: parseTxt },
@@ -29,7 +30,11 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
  * Bytes -> text or table. Every failure is a PermanentError with a reason a user can act on
  * (retrying cannot fix a corrupt file); a library's own exception never escapes.
  */
-export async function parseDocument(bytes: Buffer, docType: DocType): Promise<ParsedDocument> {
+export async function parseDocument(
+  bytes: Buffer,
+  docType: DocType,
+  limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+): Promise<ParsedDocument> {
   // Callers pass strings from requests and the database, so the type is checked at run time too.
   if (!isSupportedDocType(docType)) {
     throw new PermanentError(
@@ -42,7 +47,7 @@ export async function parseDocument(bytes: Buffer, docType: DocType): Promise<Pa
   const { label, parse } = PARSERS[docType];
   let parsed: ParsedDocument;
   try {
-    parsed = await parse(bytes);
+    parsed = await parse(bytes, limits);
   } catch (error) {
     if (error instanceof PermanentError) throw error;
     throw new PermanentError(FailedCode.Corrupt, `${label} could not be read: ${shortReason(error)}`);

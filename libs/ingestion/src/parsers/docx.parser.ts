@@ -1,5 +1,7 @@
 import mammoth from 'mammoth';
+import type { DocumentLimits } from './document-limits';
 import { htmlToMarkdown } from './html-to-markdown';
+import { assertZipWithinLimit } from './zip-guard';
 import type { ParsedDocument } from './parsed-document';
 
 /**
@@ -16,7 +18,8 @@ const STYLE_MAP = [
 /** Images keep only their alt text: we never read the image bytes (no base64 data URIs). */
 const SKIP_IMAGE_DATA = mammoth.images.imgElement(() => Promise.resolve({ src: '' }));
 
-export async function parseDocx(bytes: Buffer): Promise<ParsedDocument> {
+export async function parseDocx(bytes: Buffer, limits: DocumentLimits): Promise<ParsedDocument> {
+  await assertZipWithinLimit(bytes, limits.maxDecompressedBytes, 'DOCX');
   const { value: html } = await mammoth.convertToHtml(
     { buffer: bytes },
     { styleMap: STYLE_MAP, convertImage: SKIP_IMAGE_DATA, ignoreEmptyParagraphs: true },

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { definePDFJSModule, extractText, getDocumentProxy } from 'unpdf';
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
+import type { DocumentLimits } from './document-limits';
 import type { ParsedDocument } from './parsed-document';
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -10,7 +11,7 @@ type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
  * PDF text via unpdf (PDF.js). PDFs carry no reliable heading structure, so pages become
  * paragraphs separated by blank lines and the chunker splits them by size.
  */
-export async function parsePdf(bytes: Buffer): Promise<ParsedDocument> {
+export async function parsePdf(bytes: Buffer, limits: DocumentLimits): Promise<ParsedDocument> {
   await loadPdfjs();
   let pdf: PdfDocument;
   try {
@@ -25,6 +26,9 @@ export async function parsePdf(bytes: Buffer): Promise<ParsedDocument> {
     throw error;
   }
   try {
+    if (pdf.numPages > limits.maxPages) {
+      throw new PermanentError(FailedCode.TooLarge, `PDF has ${pdf.numPages} pages; at most ${limits.maxPages} are accepted (MAX_DOCUMENT_PAGES)`);
+    }
     const { text } = await extractText(pdf, { mergePages: false });
     const pages = text.map(cleanPage).filter((page) => page !== '');
     if (pages.length === 0) {

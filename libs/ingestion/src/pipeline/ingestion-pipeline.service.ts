@@ -11,11 +11,11 @@ import { NewPoint, PointRepository, pointIdOf } from '@fjord/knowledge/points/po
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { MetricsService } from '@fjord/observability';
 import { analyze } from '@fjord/text';
-import { Chunk, chunkDocument } from '../chunking/chunker';
+import { Chunk } from '../chunking/chunker';
 import { FailedCode } from '../failed-code';
 import { fetchDocument } from '../fetch/url-fetcher';
-import { parseDocument } from '../parsers/document-parser';
 import { DocType } from '../parsers/doc-type';
+import { ParserOverrunError, ParserSandbox } from '../sandbox/parser-sandbox';
 
 /** Chunks embedded per step; progress is written between steps. */
 const EMBED_STEP = 256;
@@ -41,11 +41,20 @@ export class IngestionPipeline {
     private readonly embeddings: EmbeddingService,
     private readonly vectorIndex: VectorIndexService,
     private readonly metrics: MetricsService,
+    private readonly sandbox: ParserSandbox,
   ) {}
 
   async process(job: IngestionJob, attempt: { number: number; isLast: boolean }): Promise<IngestionOutcome> {
     const document = await this.documents.startProcessing(job.documentId, job.version, progress('parsing'));
     if (!document) return 'skipped';
+    if (document.attempts > this.config.ingestion.maxAttempts) {
+      // Only reachable when earlier attempts never reported back: the process was killed or crashed
+      // while working on this document. Without this cap a poison document would loop forever.
+      const reason = `gave up after ${document.attempts - 1} attempts that ended without a result (the process stopped while processing this document)`;
+      await this.documents.markFailed(document.id, document.version, FailedCode.ParseLimit, reason);
+      this.metrics.ingestionDocuments.inc({ outcome: 'failed' });
+      throw new PermanentError(FailedCode.ParseLimit, reason);
+    }
     try {
       const outcome = await this.run(document);
       this.metrics.ingestionDocuments.inc({ outcome });
@@ -70,10 +79,7 @@ export class IngestionPipeline {
     if (!collection) return 'skipped';
 
     const bytes = await this.stage('fetching', () => this.content(document));
-    const parsed = await this.stage('parsing', () => parseDocument(bytes, document.docType as DocType));
-    const chunks = await this.stage('chunking', async () =>
-      chunkDocument(parsed, { chunkLength: collection.preprocessing.chunk_length, mergeSmallChunks: collection.preprocessing.merge_small_chunks }),
-    );
+    const { chunks } = await this.stage('parsing', () => this.parse(document, bytes, collection.preprocessing));
     if (chunks.length === 0) throw new PermanentError(FailedCode.Empty, 'document has no text to index');
 
     const titled = chunks.map((chunk) => ({ ...chunk, title: chunk.title || document.docName }));
@@ -110,6 +116,36 @@ export class IngestionPipeline {
     if (!committed) return 'superseded';
     this.vectorIndex.maybeRebuild(collection.id);
     return 'done';
+  }
+
+  /** Parsing and chunking, in the sandbox; an overrun is retried up to PARSE_MAX_ATTEMPTS, then final. */
+  private async parse(
+    document: DocumentRecord,
+    bytes: Buffer,
+    preprocessing: { chunk_length: number; merge_small_chunks: boolean },
+  ): Promise<{ chunks: Chunk[] }> {
+    try {
+      return await this.sandbox.parse(
+        bytes,
+        document.docType as DocType,
+        { chunkLength: preprocessing.chunk_length, mergeSmallChunks: preprocessing.merge_small_chunks },
+        {
+          onProgress: (update) => {
+            void this.documents
+              .updateProgress(document.id, document.version, progress(update.stage, 0, 0, update))
+              .catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'progress update failed'));
+          },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ParserOverrunError)) throw error;
+      this.logger.warn({ documentId: document.id, attempt: document.attempts, kind: error.kind, reason: error.message }, 'parser overrun');
+      if (document.attempts >= this.config.parsing.maxAttempts) {
+        const attempts = document.attempts === 1 ? '1 attempt' : `${document.attempts} attempts`;
+        throw new PermanentError(FailedCode.ParseLimit, `${error.message} (${attempts})`);
+      }
+      throw error;
+    }
   }
 
   private async content(document: DocumentRecord): Promise<Buffer> {
@@ -149,6 +185,16 @@ export class IngestionPipeline {
   }
 }
 
-function progress(stage: IngestionProgress['stage'], done = 0, total = 0): IngestionProgress {
-  return { stage, chunks_done: done, chunks_total: total };
+function progress(
+  stage: IngestionProgress['stage'],
+  done = 0,
+  total = 0,
+  pages?: { pagesDone: number; pagesTotal: number },
+): IngestionProgress {
+  return {
+    stage,
+    chunks_done: done,
+    chunks_total: total,
+    ...(pages && pages.pagesTotal > 0 ? { pages_done: pages.pagesDone, pages_total: pages.pagesTotal } : {}),
+  };
 }

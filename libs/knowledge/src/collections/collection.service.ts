@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@fjord/common';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { EMBEDDING_PROVIDER, EmbeddingProvider } from '@fjord/embeddings';
 import { CollectionRefInput, identityOf } from '../schemas/common.schema';
 import { CreateCollectionInput, UpdateCollectionInput } from '../schemas/collection.schema';
@@ -13,16 +14,12 @@ export class CollectionService {
     private readonly collections: CollectionRepository,
     private readonly vectorIndexes: VectorIndexRepository,
     @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(input: CreateCollectionInput): Promise<CollectionRecord> {
     const config = input.index.index_config;
-    if (config.embedding_model && config.embedding_model !== this.embedder.model) {
-      throw DomainError.invalid(
-        `embedding_model ${config.embedding_model} is not served here; this server embeds with ${this.embedder.model}`,
-        'index.index_config.embedding_model',
-      );
-    }
+    this.assertEmbeddingModelServed(config.embedding_model);
     const dimension = await this.embeddingDimension();
     if (config.embedding_dimension !== undefined && config.embedding_dimension !== dimension) {
       throw DomainError.invalid(
@@ -48,6 +45,21 @@ export class CollectionService {
     }
     await this.vectorIndexes.init(created.id);
     return created;
+  }
+
+  /**
+   * Any embedding-model name is accepted (Viking's doubao-embedding-and-m3, bge-m3, ...) and served by the
+   * configured embedder; collection/info reports the model actually used. Only a name EMBEDDING_MODEL_MAP
+   * maps to some other model is refused: that model is not served here.
+   */
+  private assertEmbeddingModelServed(requested: string | undefined): void {
+    const mapped = requested === undefined ? undefined : this.config.embedding.modelMap?.[requested];
+    if (mapped !== undefined && mapped !== this.embedder.model) {
+      throw DomainError.invalid(
+        `embedding_model ${requested} maps to ${mapped} in EMBEDDING_MODEL_MAP, which is not served here; this server embeds with ${this.embedder.model}`,
+        'index.index_config.embedding_model',
+      );
+    }
   }
 
   /** Finds the collection a request names, or throws 1000005 (or 1000003 when it names none). */

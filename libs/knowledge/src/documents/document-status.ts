@@ -13,4 +13,7 @@ export interface IngestionProgress {
   stage: IngestionStage;
   chunks_done: number;
   chunks_total: number;
+  /** Pages (or slides, sheets) done and in all, for formats that have them. */
+  pages_done?: number;
+  pages_total?: number;
 }

@@ -28,7 +28,10 @@ export const createCollectionSchema = z.object({
             .refine((fields) => new Set(fields.map((f) => f.field_name)).size === fields.length, 'field names must be unique'),
           embedding_model: z.string().min(1).max(128).optional(),
           embedding_dimension: z.number().int().min(1).max(16_000).optional(),
-          quant: z.enum(['float', 'int8', 'fp16']).optional(),
+          // The Viking SDK sends int8; fjord stores float vectors whatever is asked, and reports the request.
+          quant: z.string().min(1).max(32).optional(),
+          // Sent by the Viking SDK; capacity is not reserved per collection here.
+          cpu_quota: z.number().optional(),
         })
         .prefault({}),
     })

@@ -1,11 +1,21 @@
 import { z } from 'zod';
 import { collectionRef, docId } from './common.schema';
 
+const MAX_POINTS_PER_PAGE = 100;
+
 export const pointId = z.string().min(1).max(256);
 
 export const listPointsSchema = collectionRef.extend({
   offset: z.number().int().min(0).default(0),
-  limit: z.number().int().min(1).max(100).default(10),
+  /** -1 means "up to the maximum" (100), as in doc/list. */
+  limit: z
+    .number()
+    .int()
+    .min(-1)
+    .max(MAX_POINTS_PER_PAGE)
+    .refine((n) => n !== 0, `must be -1 or 1..${MAX_POINTS_PER_PAGE}`)
+    .default(10)
+    .transform((n) => (n === -1 ? MAX_POINTS_PER_PAGE : n)),
   doc_ids: z.array(docId).max(1000).optional(),
   point_ids: z.array(pointId).max(1000).optional(),
 });

@@ -1,0 +1,9 @@
+/** Caps a parser checks before it does expensive work; the sandbox caps time and memory. */
+export interface DocumentLimits {
+  /** Pages (PDF), slides (decks) or sheets beyond which a document is refused. */
+  maxPages: number;
+  /** Sum of the uncompressed sizes the entries of a zip-based file may declare. */
+  maxDecompressedBytes: number;
+}
+
+export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = { maxPages: 5_000, maxDecompressedBytes: 512 * 1024 * 1024 };

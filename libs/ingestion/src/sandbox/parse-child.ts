@@ -1,0 +1,44 @@
+/**
+ * The parser process: receives one document at a time from ParserSandbox, parses and chunks it,
+ * and sends the chunks back in batches. It runs with a capped heap and may be killed at any
+ * moment, so it keeps no state between documents.
+ */
+import { PermanentError } from '@fjord/common';
+import { chunkDocument } from '../chunking/chunker';
+import { FailedCode } from '../failed-code';
+import { parseDocument } from '../parsers/document-parser';
+import { CHUNK_BATCH, type ParseReply, type ParseRequest } from './sandbox-protocol';
+
+function send(reply: ParseReply): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) return reject(new Error('the parser process has no IPC channel'));
+    process.send(reply, undefined, undefined, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+async function handle(request: ParseRequest): Promise<void> {
+  try {
+    await send({ type: 'progress', stage: 'parsing', pagesDone: 0, pagesTotal: 0 });
+    const parsed = await parseDocument(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), request.docType, request.limits);
+    await send({ type: 'progress', stage: 'chunking', pagesDone: 0, pagesTotal: 0 });
+    const chunks = await chunkDocument(parsed, request.chunkOptions);
+    for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
+      await send({ type: 'chunks', chunks: chunks.slice(start, start + CHUNK_BATCH) });
+    }
+    await send({ type: 'done', title: parsed.title });
+  } catch (error) {
+    const permanent = error instanceof PermanentError;
+    await send({
+      type: 'failed',
+      failedCode: permanent ? error.failedCode : FailedCode.Internal,
+      reason: permanent ? error.message : `internal error while parsing: ${(error as Error)?.message ?? String(error)}`,
+      permanent,
+    });
+  }
+}
+
+process.on('message', (message: ParseRequest) => {
+  if (message?.type === 'parse') void handle(message);
+});
+// The parent going away (crash, kill -9) closes the channel; a parser must not outlive it.
+process.on('disconnect', () => process.exit(0));

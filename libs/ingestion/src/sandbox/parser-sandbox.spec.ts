@@ -1,0 +1,102 @@
+import { PermanentError } from '@fjord/common';
+import type { ParsingLimits } from '@fjord/config';
+import { buildDeepHtml, buildEmptyParagraphDocx, buildManyPagePdf, buildZipBombDocx } from '../../../../test/support/document-fixtures';
+import { DEFAULT_CHUNK_OPTIONS } from '../chunking/chunk';
+import { FailedCode } from '../failed-code';
+import { ParserOverrunError, ParserSandbox } from './parser-sandbox';
+
+const LIMITS: ParsingLimits = { timeoutMs: 20_000, maxMemoryMb: 256, maxAttempts: 2, maxPages: 1_000, maxDecompressedBytes: 16 * 1024 * 1024 };
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('ParserSandbox (parsers in a child process with capped memory and time)', () => {
+  let sandbox: ParserSandbox;
+  beforeEach(() => {
+    sandbox = new ParserSandbox(LIMITS);
+  });
+  afterEach(() => sandbox.onModuleDestroy());
+
+  it('parses and chunks a document in the child and returns the chunks', async () => {
+    const result = await sandbox.parse(Buffer.from('# Install\n\nRun the installer.\n\n# Backups\n\nCopy the data directory.'), 'md', DEFAULT_CHUNK_OPTIONS);
+    expect(result.chunks.map((chunk) => [chunk.title, chunk.content])).toEqual([
+      ['Install', 'Run the installer.'],
+      ['Backups', 'Copy the data directory.'],
+    ]);
+  });
+
+  it('passes a parser failure through as the same permanent error', async () => {
+    const error = await rejection(sandbox.parse(Buffer.from('not a pdf'), 'pdf', DEFAULT_CHUNK_OPTIONS));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).failedCode).toBe(FailedCode.Corrupt);
+    expect(error.message).toMatch(/^PDF could not be read: /);
+  });
+
+  it('stops the DOCX that inflates to 1.5 million paragraphs at the memory cap, and keeps working after', async () => {
+    const bomb = await buildEmptyParagraphDocx(1_500_000);
+    expect(bomb.length).toBeLessThan(400_000);
+    const started = Date.now();
+    let maxLag = 0;
+    let last = Date.now();
+    const lagProbe = setInterval(() => {
+      maxLag = Math.max(maxLag, Date.now() - last - 20);
+      last = Date.now();
+    }, 20);
+    const error = await rejection(sandbox.parse(bomb, 'docx', DEFAULT_CHUNK_OPTIONS)).finally(() => clearInterval(lagProbe));
+    expect(error).toBeInstanceOf(ParserOverrunError);
+    expect((error as ParserOverrunError).kind).toBe('memory');
+    expect(error.message).toBe('parsing needed more than 256 MB of memory (PARSE_MAX_MEMORY_MB) and was stopped');
+    expect(Date.now() - started).toBeLessThan(LIMITS.timeoutMs);
+    // The parse ran elsewhere: this process' event loop kept turning (a loose bound on a busy box).
+    expect(maxLag).toBeLessThan(1_000);
+
+    const after = await sandbox.parse(Buffer.from('still alive'), 'txt', DEFAULT_CHUNK_OPTIONS);
+    expect(after.chunks[0].content).toBe('still alive');
+  }, 60_000);
+
+  it('stops a parse that runs past the time cap', async () => {
+    const quick = new ParserSandbox({ ...LIMITS, timeoutMs: 1_000, maxMemoryMb: 1024 });
+    try {
+      const error = await rejection(quick.parse(await buildEmptyParagraphDocx(1_500_000), 'docx', DEFAULT_CHUNK_OPTIONS));
+      expect(error).toBeInstanceOf(ParserOverrunError);
+      expect((error as ParserOverrunError).kind).toBe('timeout');
+      expect(error.message).toBe('parsing took longer than 1 s (PARSE_TIMEOUT_MS) and was stopped');
+    } finally {
+      await quick.onModuleDestroy();
+    }
+  }, 60_000);
+
+  it('refuses a zip bomb from its declared sizes before inflating it', async () => {
+    const bomb = await buildZipBombDocx(64 * 1024 * 1024);
+    expect(bomb.length).toBeLessThan(200_000);
+    const error = await rejection(sandbox.parse(bomb, 'docx', DEFAULT_CHUNK_OPTIONS));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).failedCode).toBe(FailedCode.TooLarge);
+    expect(error.message).toBe('DOCX unpacks to more than 16 MiB (MAX_DECOMPRESSED_BYTES); it may be a zip bomb');
+  });
+
+  it('refuses a PDF of 100,000 pages by its page count', async () => {
+    const error = await rejection(sandbox.parse(buildManyPagePdf(100_000), 'pdf', DEFAULT_CHUNK_OPTIONS));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).failedCode).toBe(FailedCode.TooLarge);
+    expect(error.message).toBe('PDF has 100000 pages; at most 1000 are accepted (MAX_DOCUMENT_PAGES)');
+  }, 60_000);
+
+  it('reads HTML nested 20,000 deep within the caps', async () => {
+    const result = await sandbox.parse(buildDeepHtml(20_000), 'html', DEFAULT_CHUNK_OPTIONS);
+    expect(result.chunks.map((chunk) => chunk.content)).toEqual(['deep sentence']);
+  }, 60_000);
+
+  it('chunks a 10 MB CSV that is one single line within the caps', async () => {
+    const line = Array.from({ length: 1_000_000 }, (_, i) => `v${i % 1000}`).join(',');
+    expect(line.length).toBeGreaterThan(4_000_000);
+    const result = await sandbox.parse(Buffer.from(line), 'csv', DEFAULT_CHUNK_OPTIONS);
+    expect(result.chunks.length).toBeGreaterThan(100);
+  }, 60_000);
+});

@@ -1,0 +1,28 @@
+import type { Chunk, ChunkOptions } from '../chunking/chunk';
+import type { DocType } from '../parsers/doc-type';
+import type { DocumentLimits } from '../parsers/document-limits';
+
+/** Parent -> child: one document to parse and chunk. */
+export interface ParseRequest {
+  type: 'parse';
+  bytes: Uint8Array;
+  docType: DocType;
+  chunkOptions: ChunkOptions;
+  limits: DocumentLimits;
+}
+
+/** What the sandbox reports while it works; `pagesTotal` is 0 for formats without pages. */
+export interface ParseProgress {
+  stage: 'parsing' | 'chunking';
+  pagesDone: number;
+  pagesTotal: number;
+}
+
+/** Child -> parent. Chunks travel in batches so no single message holds a whole large document. */
+export type ParseReply =
+  | ({ type: 'progress' } & ParseProgress)
+  | { type: 'chunks'; chunks: Chunk[] }
+  | { type: 'done'; title?: string }
+  | { type: 'failed'; failedCode: number; reason: string; permanent: boolean };
+
+export const CHUNK_BATCH = 256;

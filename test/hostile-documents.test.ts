@@ -1,0 +1,80 @@
+import { DB, Db } from '@fjord/database';
+import { IngestionRecoveryService } from '@fjord/ingestion/pipeline/ingestion-recovery.service';
+import { buildEmptyParagraphDocx, buildManyPagePdf } from './support/document-fixtures';
+import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+
+const KB = '/api/knowledge';
+
+async function upload(stack: TestStack, collection: string, docId: string, name: string, bytes: Buffer | string) {
+  const form = new FormData();
+  form.append('collection_name', collection);
+  form.append('doc_id', docId);
+  form.append('file', new Blob([bytes]), name);
+  const response = await fetch(`${stack.baseUrl}${KB}/doc/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.config.adminApiKey}` },
+    body: form,
+  });
+  expect(response.status).toBe(200);
+}
+
+/** Hostile files fail their own document, within bounded attempts, while the service keeps answering. */
+describe.each(BACKENDS)('hostile documents (%s)', (backend) => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack(backend, {
+      PARSE_MAX_MEMORY_MB: '256',
+      PARSE_TIMEOUT_MS: '30000',
+      PARSE_MAX_ATTEMPTS: '2',
+      MAX_DOCUMENT_PAGES: '500',
+      INGEST_MAX_ATTEMPTS: '3',
+    });
+    expect((await stack.post(`${KB}/collection/create`, { name: 'hostile' })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('fails the DOCX that inflates to 1.5M paragraphs after PARSE_MAX_ATTEMPTS, and keeps serving', async () => {
+    await upload(stack, 'hostile', 'bomb', 'bomb.docx', await buildEmptyParagraphDocx(1_500_000));
+    await upload(stack, 'hostile', 'neighbour', 'neighbour.txt', 'A healthy neighbour is indexed all the same.');
+
+    // While the bomb is being parsed (twice), health answers; a loose bound on a shared 2-core box.
+    for (let i = 0; i < 5; i++) {
+      const started = Date.now();
+      const health = await fetch(`${stack.baseUrl}/health`);
+      expect(health.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+
+    const bomb = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'bomb' }, 120_000);
+    expect(bomb.process_status).toBe(1);
+    expect(bomb.failed_code).toBe(7);
+    expect(bomb.failed_reason).toBe('parsing needed more than 256 MB of memory (PARSE_MAX_MEMORY_MB) and was stopped (2 attempts)');
+    const neighbour = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'neighbour' });
+    expect(neighbour.process_status).toBe(0);
+  }, 180_000);
+
+  it('fails a PDF over MAX_DOCUMENT_PAGES at once with a readable reason', async () => {
+    await upload(stack, 'hostile', 'pages', 'pages.pdf', buildManyPagePdf(2_000));
+    const pages = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'pages' }, 60_000);
+    expect(pages.process_status).toBe(1);
+    expect(pages.failed_code).toBe(4);
+    expect(pages.failed_reason).toBe('PDF has 2000 pages; at most 500 are accepted (MAX_DOCUMENT_PAGES)');
+  }, 90_000);
+
+  it('fails, not requeues forever, a document whose earlier attempts never reported back', async () => {
+    await upload(stack, 'hostile', 'crashy', 'crashy.txt', 'This document was being processed when the process died, three times.');
+    expect((await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'crashy' })).process_status).toBe(0);
+    // As a crash loop leaves it: still marked processing, with every attempt used up.
+    const db = stack.app.get<Db>(DB);
+    await db.query(`UPDATE documents SET status = 6, attempts = 3 WHERE doc_id = 'crashy'`);
+    await stack.app.get(IngestionRecoveryService).recover();
+    const crashy = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'crashy' });
+    expect(crashy.process_status).toBe(1);
+    expect(crashy.failed_code).toBe(7);
+    expect(crashy.failed_reason).toBe('gave up after 3 attempts that ended without a result (the process stopped while processing this document)');
+  });
+});
