@@ -32,6 +32,8 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: short human-readable lines; `json`: one JSON object per line. Default: pretty in a terminal, json otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 
   DATABASE_URL: url.optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -132,6 +134,8 @@ export interface AppConfig {
   http: { port: number; host: string; maxJsonBytes: number };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Unset: pretty when stdout is a terminal, json otherwise. */
+  logFormat?: 'pretty' | 'json';
   database: { url?: string; poolSize: number };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
@@ -240,6 +244,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES },
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
