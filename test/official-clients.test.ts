@@ -52,6 +52,9 @@ describe('requests as the official clients send them', () => {
       const info = await stack.post('/api/knowledge/collection/info', { name: null, project: null, resource_id: resourceId });
       expect(info.status).toBe(200);
       expect(info.body.data).toMatchObject({ collection_name: 'sdk_kb', project: 'default' });
+      // get_collection("", resource_id=...) in the SDK: an empty name is no name.
+      const emptyName = await stack.post('/api/knowledge/collection/info', { name: '', project: 'default', resource_id: resourceId });
+      expect(emptyName.body.data).toMatchObject({ collection_name: 'sdk_kb' });
       const search = await stack.post('/api/knowledge/collection/search_knowledge', {
         name: null,
         resource_id: resourceId,

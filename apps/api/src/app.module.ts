@@ -15,6 +15,7 @@ import { BotsApiModule } from './bots/bots-api.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { HttpMetricsInterceptor } from './http/http-metrics.interceptor';
 import { NullAsAbsentValidationPipe } from './http/null-as-absent.pipe';
+import { McpModule } from './mcp/mcp.module';
 import { VikingModule } from './viking/viking.module';
 import { SearchApiModule } from './viking/search-api.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         VikingModule,
         SearchApiModule,
         BotsApiModule,
+        McpModule,
       ],
       controllers: [HealthController, PingController, KeysController],
       providers: [

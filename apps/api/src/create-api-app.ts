@@ -7,6 +7,7 @@ import { Authenticator, PublicRoutes, authenticateBeforeBody, verifySignedBody }
 import { AppConfig } from '@fjord/config';
 import { QuietFrameworkLogger, requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
+import { verifyWellFormedJson } from './http/json-body-guard';
 
 /** Builds the HTTP app (used by main.ts, e2e tests and benchmarks alike). */
 export async function createApiApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -18,7 +19,13 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.use(requestIdMiddleware);
   // Credentials are checked before any body is read; a signed body is checked before it is parsed.
   app.use(authenticateBeforeBody(app.get(Authenticator), app.get(PublicRoutes)));
-  app.useBodyParser('json', { limit: config.http.maxJsonBytes, verify: verifySignedBody });
+  app.useBodyParser('json', {
+    limit: config.http.maxJsonBytes,
+    verify: (request: Parameters<typeof verifySignedBody>[0], response: Parameters<typeof verifySignedBody>[1], body: Buffer) => {
+      verifyWellFormedJson(body);
+      verifySignedBody(request, response, body);
+    },
+  });
   app.set('x-powered-by', false);
   // process.exit rather than re-raising the signal: the 'exit' event lets pino flush and the stop be logged.
   app.enableShutdownHooks(undefined, { useProcessExit: true });

@@ -23,6 +23,7 @@ export class ArkBotChatController {
   @HttpCode(200)
   @ChatInput('bot')
   @AllowBotKeys()
+  @ChatInput('openai')
   @ApiOkResponse({ description: 'a chat.completion with top-level references and bot_usage, or text/event-stream chat.completion.chunk frames' })
   chat(@CurrentPrincipal() principal: Principal, @Body() body: OpenAiChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(principal, body, req, res, ARK_BOT_FORMAT);

@@ -45,6 +45,12 @@ function fromBodyParserError(error: { type?: string; status?: number; message: s
   return undefined;
 }
 
+/** Postgres refusing a NUL in text (22021) or jsonb (22P05): bad input wherever it came from. */
+function isUnstorableCharacter(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05';
+}
+
 export function toDomainError(exception: unknown): DomainError {
   if (exception instanceof DomainError) return exception;
   if (exception instanceof ZodValidationException) {
@@ -55,6 +61,9 @@ export function toDomainError(exception: unknown): DomainError {
   }
   if (exception instanceof ZodError) return DomainError.invalid(describeZodError(exception).message);
   if (exception instanceof HttpException) return fromHttpException(exception);
+  if (isUnstorableCharacter(exception)) {
+    return DomainError.invalid('a value contains a character that cannot be stored (such as NUL, \\u0000)');
+  }
   if (isConnectionLost(exception)) {
     // A dropped database connection (failover, pooler restart) is transient: say so, and when to retry.
     return new DomainError(ErrorCode.Unavailable, 'the database connection was lost; retry the request', { cause: exception, retryAfterSeconds: 1 });

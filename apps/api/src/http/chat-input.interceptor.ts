@@ -8,12 +8,23 @@ import { prepareTokenCounts } from '@fjord/text';
 
 const CHAT_ROUTE_FAMILY = 'fjord:chat-route-family';
 
+/**
+ * Messages one chat request may carry on any door. A context turn stores its messages with a
+ * 16-bit position, so past 32,767 a turn could not be stored after the model had already answered.
+ */
+export const MAX_MESSAGES_PER_REQUEST = 10_000;
+
 const LIMIT_VARIABLES: Record<ChatRouteFamily, string> = {
   openai: 'OPENAI_CHAT_MAX_INPUT_CHARS',
   bot: 'BOT_CHAT_MAX_INPUT_CHARS',
   knowledge: 'KNOWLEDGE_CHAT_MAX_INPUT_CHARS',
   context: 'CONTEXT_MAX_INPUT_CHARS',
 };
+
+function messageCount(body: unknown): number {
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  return Array.isArray(messages) ? messages.length : 0;
+}
 
 /**
  * The message texts of a raw chat body as the request schemas will read them: a string content,
@@ -34,7 +45,8 @@ export function messageTexts(body: unknown): string[] {
 }
 
 /**
- * Before a chat request is validated: refuses more message text than its route family allows
+ * Before a chat request is validated: refuses more messages than any door takes, or more message
+ * text than its route family allows
  * (a 400 in the family's envelope, before any model or tokenizer work), then counts the tokens of
  * the large messages in the counting thread so the request's accounting never blocks the event loop.
  */
@@ -47,7 +59,12 @@ export class ChatInputInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const family = this.reflector.get<ChatRouteFamily>(CHAT_ROUTE_FAMILY, context.getHandler());
-    const texts = messageTexts(context.switchToHttp().getRequest<Request>().body);
+    const body: unknown = context.switchToHttp().getRequest<Request>().body;
+    const count = messageCount(body);
+    if (count > MAX_MESSAGES_PER_REQUEST) {
+      throw DomainError.invalid(`messages has ${count} entries; a request takes at most ${MAX_MESSAGES_PER_REQUEST}`, 'messages');
+    }
+    const texts = messageTexts(body);
     const limit = this.config.chatInputLimits[family];
     const chars = texts.reduce((sum, text) => sum + text.length, 0);
     if (chars > limit) {

@@ -9,10 +9,13 @@ export const collectionName = z
 export const projectName = z.string().min(1).max(64).default('default');
 
 /** A collection is named by resource_id, or by name (doc/point calls: collection_name) plus project. */
+// An empty name next to a resource_id is how SDK users often leave the name unset: read it as absent.
+const optionalCollectionName = collectionName.or(z.literal('')).optional();
+
 export const collectionRef = z.object({
   resource_id: z.string().min(1).max(128).optional(),
-  name: collectionName.optional(),
-  collection_name: collectionName.optional(),
+  name: optionalCollectionName,
+  collection_name: optionalCollectionName,
   project: projectName,
 });
 export type CollectionRefInput = z.infer<typeof collectionRef>;
@@ -21,7 +24,7 @@ export type CollectionIdentity = { resourceId: string } | { project: string; nam
 
 export function identityOf(ref: CollectionRefInput): CollectionIdentity | undefined {
   if (ref.resource_id) return { resourceId: ref.resource_id };
-  const name = ref.collection_name ?? ref.name;
+  const name = ref.collection_name || ref.name;
   return name ? { project: ref.project, name } : undefined;
 }
 
