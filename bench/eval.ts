@@ -5,13 +5,13 @@
  * paragraph a document, each question's gold passage its own paragraph) into a fresh collection
  * through the upload path (doc/add over HTTP -> ingestion pipeline: chunking, embedding, analyser),
  * runs every query through collection/search_knowledge over HTTP with dense_weight 0 (lexical
- * only), 1 (dense only) and the default 0.5 (hybrid), and prints nDCG@10, Recall@10, Recall@100,
+ * only), 1 (dense only) and none (hybrid at the collection's default weight), and prints nDCG@10, Recall@10, Recall@100,
  * MRR and p50/p95 latency. Chunks are mapped to their document (first occurrence wins). Runs on
  * embedded PGlite unless DATABASE_URL is set; ingestion always runs in this process.
  * The last line is `hybrid nDCG@10=<x> R@10=<x> R@100=<x> MRR=<x>`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@fjord/config';
@@ -19,109 +19,14 @@ import { DB, Db } from '@fjord/database';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { fuse, FusionMethod, Normalisation } from '@fjord/search/retrieval/fusion';
 import { createApiApp } from '../apps/api/src/create-api-app';
-import { percentile } from './support/bench-harness';
-
-interface Dataset {
-  name: string;
-  corpus: Array<{ id: string; title: string; text: string }>;
-  queries: Array<{ id: string; text: string }>;
-  /** query id -> (doc id -> graded relevance) */
-  qrels: Map<string, Map<string, number>>;
-}
-
-function readJsonl<T>(path: string): T[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as T);
-}
-
-function loadBeir(dir: string): Dataset {
-  const corpus = readJsonl<{ _id: string; title?: string; text: string }>(join(dir, 'corpus.jsonl')).map((d) => ({ id: String(d._id), title: d.title ?? '', text: d.text }));
-  const qrels = new Map<string, Map<string, number>>();
-  const lines = readFileSync(join(dir, existsSync(join(dir, 'qrels.tsv')) ? 'qrels.tsv' : 'qrels/test.tsv'), 'utf8').split('\n').slice(1);
-  for (const line of lines) {
-    const [qid, did, score] = line.trim().split('\t');
-    if (!qid || !did) continue;
-    if (Number(score) <= 0) continue;
-    if (!qrels.has(qid)) qrels.set(qid, new Map());
-    qrels.get(qid)?.set(did, Number(score));
-  }
-  const queries = readJsonl<{ _id: string; text: string }>(join(dir, 'queries.jsonl'))
-    .map((q) => ({ id: String(q._id), text: q.text }))
-    .filter((q) => qrels.has(q.id));
-  return { name: dir, corpus, queries, qrels };
-}
-
-interface Squad {
-  data: Array<{ title?: string; paragraphs: Array<{ id?: string; context: string; qas: Array<{ id: string; question: string }> }> }>;
-}
-
-function loadSquad(file: string): Dataset {
-  const squad = JSON.parse(readFileSync(file, 'utf8')) as Squad;
-  const corpus: Dataset['corpus'] = [];
-  const queries: Dataset['queries'] = [];
-  const qrels = new Map<string, Map<string, number>>();
-  squad.data.forEach((article, a) =>
-    article.paragraphs.forEach((paragraph, p) => {
-      const id = paragraph.id && article.paragraphs.length === 1 ? paragraph.id : `${paragraph.id ?? `a${a}`}_p${p}`;
-      corpus.push({ id, title: article.title ?? '', text: paragraph.context });
-      for (const qa of paragraph.qas) {
-        if (qa.question.trim() === '') continue; // a few SQuAD-style files carry empty questions
-        queries.push({ id: qa.id, text: qa.question });
-        qrels.set(qa.id, new Map([[id, 1]]));
-      }
-    }),
-  );
-  return { name: file, corpus, queries, qrels };
-}
-
-/** Doc ids become Viking doc_ids; anything outside [\w.:@-] is replaced (and mapped back). */
-function docIdOf(id: string): string {
-  return id.replace(/[^\w.:@-]/g, '_').slice(0, 128) || '_';
-}
-
-interface Metrics {
-  ndcg10: number;
-  r10: number;
-  r100: number;
-  mrr: number;
-  p50: number;
-  p95: number;
-}
-
-function evaluate(ranked: Map<string, string[]>, data: Dataset, latencies: number[]): Metrics {
-  let ndcg = 0;
-  let r10 = 0;
-  let r100 = 0;
-  let mrr = 0;
-  for (const q of data.queries) {
-    const rel = data.qrels.get(q.id) as Map<string, number>;
-    const docs = ranked.get(q.id) ?? [];
-    let dcg = 0;
-    docs.slice(0, 10).forEach((d, i) => {
-      const g = rel.get(d) ?? 0;
-      dcg += (2 ** g - 1) / Math.log2(i + 2);
-    });
-    const ideal = [...rel.values()].sort((a, b) => b - a).slice(0, 10);
-    const idcg = ideal.reduce((sum, g, i) => sum + (2 ** g - 1) / Math.log2(i + 2), 0);
-    ndcg += idcg > 0 ? dcg / idcg : 0;
-    r10 += docs.slice(0, 10).filter((d) => rel.has(d)).length / rel.size;
-    r100 += docs.slice(0, 100).filter((d) => rel.has(d)).length / rel.size;
-    const first = docs.findIndex((d) => rel.has(d));
-    mrr += first >= 0 ? 1 / (first + 1) : 0;
-  }
-  const n = data.queries.length;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return { ndcg10: ndcg / n, r10: r10 / n, r100: r100 / n, mrr: mrr / n, p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
-}
+import { docIdOf, evaluate, loadDataset, type Metrics } from './support/eval-data';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const at = args.indexOf('--data');
   const study = args.includes('--fusion-study');
   const dataPath = resolve(at >= 0 && args[at + 1] ? args[at + 1] : '../shared/data/scifact-train');
-  const data = statSync(dataPath).isDirectory() ? loadBeir(dataPath) : loadSquad(dataPath);
+  const data = loadDataset(dataPath);
   console.log(`data ${data.name}: ${data.corpus.length} documents, ${data.queries.length} queries with judgements`);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'fjord-eval-'));
@@ -185,10 +90,11 @@ async function main(): Promise<void> {
     await vectorIndex.rebuildIfNeeded(ids[0].id, true);
     console.log(`ingested in ${((Date.now() - started) / 1000).toFixed(1)} s (${config.database.url ? 'postgres' : 'pglite'})`);
 
-    const modes: Array<[string, number]> = [
+    // Hybrid sends no dense_weight: the collection's default, which follows its embedder.
+    const modes: Array<[string, number | undefined]> = [
       ['lexical', 0],
       ['dense', 1],
-      ['hybrid', 0.5],
+      ['hybrid', undefined],
     ];
     const results: Array<[string, Metrics]> = [];
     /** Raw single-signal lists (from debug), for the fusion study: query -> [{point id, score}]. */
@@ -200,7 +106,7 @@ async function main(): Promise<void> {
       const latencies: number[] = [];
       for (const q of data.queries) {
         const t0 = performance.now();
-        const res = await post('/collection/search_knowledge', { resource_id: collection.resource_id, query: q.text.slice(0, 8000), limit: 100, dense_weight: denseWeight, debug: study });
+        const res = await post('/collection/search_knowledge', { resource_id: collection.resource_id, query: q.text.slice(0, 8000), limit: 100, ...(denseWeight === undefined ? {} : { dense_weight: denseWeight }), debug: study });
         latencies.push(performance.now() - t0);
         const docs: string[] = [];
         const list = study ? raw.get(mode) : undefined;

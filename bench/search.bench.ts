@@ -33,7 +33,7 @@ import { NewPoint, PointRepository, pointIdOf } from '@fjord/knowledge/points/po
 import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
-import { ENGLISH_STOPWORDS, analyze, countTokens } from '@fjord/text';
+import { ENGLISH_STOPWORDS, LATEST_LEXICAL_ANALYZER, countTokens, lexicalTerms } from '@fjord/text';
 import { createApiApp } from '../apps/api/src/create-api-app';
 import { percentile } from './support/bench-harness';
 import { runHttpLoad } from './support/http-load';
@@ -195,7 +195,7 @@ async function main(): Promise<void> {
         content,
         tokenCount: countTokens(content),
         embedding: embedder.embedText(`${title}\n${content}`),
-        lexicalTerms: analyze(`${title}\n${content}`),
+        lexicalTerms: lexicalTerms(`${title}\n${content}`, LATEST_LEXICAL_ANALYZER),
       }));
       await db.transaction(async (tx) => {
         await points.insertMany(tx, collection.id, doc.id, newPoints);

@@ -93,7 +93,8 @@ describe('OCR with tesseract.js (embedded: nothing but npm packages)', () => {
   });
 
   it('reads each page of a multi-page TIFF', async () => {
-    const tiff = await sharp([fixture('english.png'), fixture('chinese.png')], { join: { animated: true } }).tiff().toBuffer();
+    // In shared memory, as the ingestion pipeline passes a scan: the threads read it without a copy per page.
+    const tiff = sharedBytes(await sharp([fixture('english.png'), fixture('chinese.png')], { join: { animated: true } }).tiff().toBuffer());
     await expect(ocr.imagePageCount(tiff)).resolves.toBe(2);
     const second = await ocr.recognize(tiff, { page: 2 });
     expect(characterErrorRate(second.text, truth('chinese.png'))).toBeLessThan(0.05);
@@ -162,6 +163,20 @@ describe('OCR scheduling', () => {
       expect(chinese.text).toContain('差旅费用');
       expect(twoColumn.text).toContain('存储集群');
       expect(ocr.load()).toEqual({ running: 0, queued: 0, threads: 1 });
+    } finally {
+      await ocr.close();
+    }
+  });
+
+  it('stops a thread that has been idle, and starts one again for the next page', async () => {
+    const ocr = new OcrEngine({ engine: 'tesseract.js', idleThreadMs: 200 });
+    try {
+      await ocr.recognize(fixture('chinese.png'));
+      expect(ocr.load().threads).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(ocr.load().threads).toBe(0);
+      const page = await ocr.recognize(fixture('chinese.png'));
+      expect(page.text).toContain('差旅费用');
     } finally {
       await ocr.close();
     }

@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { LocalHashEmbedder } from '@fjord/embeddings';
+import { LOCAL_DENSE_WEIGHT } from '@fjord/search/retrieval/fusion';
 import { countTokens } from '@fjord/text';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
@@ -193,14 +194,46 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
       expect(top.debug.fused).toEqual({ rank: 1, score: top.score });
       const fusedScores = hybrid.body.data.result_list.map((i: any) => i.score);
       expect([...fusedScores].sort((a: number, b: number) => b - a)).toEqual(fusedScores);
-      // Blend: 0.5 x cosine + 0.5 x min-max BM25, and the BM25 winner's normalised score is 1.
+      // Blend: w x cosine + (1 - w) x min-max BM25, and the BM25 winner's normalised score is 1. Without a
+      // dense_weight, w follows the collection's embedder: the local hashing embedder's default.
       expect(top.debug.lexical.rank).toBe(1);
-      expect(top.score).toBeCloseTo(0.5 * top.debug.dense.score + 0.5, 9);
+      expect(top.score).toBeCloseTo(LOCAL_DENSE_WEIGHT * top.debug.dense.score + (1 - LOCAL_DENSE_WEIGHT), 9);
+      const even = await search({ query: 'harbour seals', limit: 5, dense_weight: 0.5, debug: true });
+      const evenTop = even.body.data.result_list.find((i: any) => i.debug.lexical?.rank === 1);
+      expect(evenTop.score).toBeCloseTo(0.5 * evenTop.debug.dense.score + 0.5, 9);
       const last = hybrid.body.data.result_list[4];
       expect(last.score).toBeLessThan(top.score);
       // Without debug there is no debug block.
       const plain = await search({ query: 'harbour seals', limit: 1 });
       expect(plain.body.data.result_list[0].debug).toBeUndefined();
+    });
+
+    it('score_threshold (ext) leaves out items scored below it: fused scores, or rerank scores when reranked', async () => {
+      const all = await search({ query: 'harbour seals', limit: 10 });
+      const scores: number[] = all.body.data.result_list.map((i: any) => i.score);
+      expect(scores.length).toBe(5);
+      // A floor between the second and third score keeps exactly the first two, in the same order.
+      const floor = (scores[1] + scores[2]) / 2;
+      const floored = await search({ query: 'harbour seals', limit: 10, score_threshold: floor });
+      expect(floored.body.data.result_list.map((i: any) => i.point_id)).toEqual(all.body.data.result_list.slice(0, 2).map((i: any) => i.point_id));
+      expect(floored.body.data.count).toBe(2);
+      // The floor is inclusive, and one above every score returns an empty list, not an error.
+      expect((await search({ query: 'harbour seals', limit: 10, score_threshold: scores[0] })).body.data.count).toBe(scores.filter((s) => s >= scores[0]).length);
+      const none = await search({ query: 'harbour seals', limit: 10, score_threshold: scores[0] + 0.01 });
+      expect([none.status, none.body.data.count, none.body.data.result_list]).toEqual([200, 0, []]);
+      // With rerank on, the floor applies to rerank_score.
+      const reranked = await search({ query: 'harbour seals rest', limit: 5, post_processing: { rerank_switch: true, retrieve_count: 5 } });
+      const rerankScores: number[] = reranked.body.data.result_list.map((i: any) => i.rerank_score);
+      const rerankFloor = (rerankScores[0] + rerankScores[1]) / 2;
+      expect(rerankScores[0]).toBeGreaterThan(rerankScores[1]);
+      const rerankFloored = await search({ query: 'harbour seals rest', limit: 5, score_threshold: rerankFloor, post_processing: { rerank_switch: true, retrieve_count: 5 } });
+      expect(rerankFloored.body.data.result_list.map((i: any) => i.point_id)).toEqual([reranked.body.data.result_list[0].point_id]);
+      // Not a number: the Viking envelope's 1000003, naming the field.
+      for (const bad of ['0.5', true, [0.5]]) {
+        const res = await search({ query: 'harbour', score_threshold: bad });
+        expect([res.status, res.body.code]).toEqual([400, 1000003]);
+        expect(res.body.message).toMatch(/score_threshold/);
+      }
     });
 
     it('finds a passage by paraphrase (dense) that keywords miss, and Chinese by keyword', async () => {
@@ -217,7 +250,7 @@ describe.each(BACKENDS)('search_knowledge (%s)', (backend) => {
     it('returns every documented item field; collection/search is the same endpoint', async () => {
       const res = await search({ query: 'harbour seals', limit: 2 });
       expect(res.body).toMatchObject({ code: 0, message: 'success', request_id: expect.any(String) });
-      expect(res.body.data).toMatchObject({ collection_name: 'filters', count: 2, rewrite_query: 'harbour seals', token_usage: null });
+      expect(res.body.data).toMatchObject({ collection_name: 'filters', count: 2, rewrite_query: 'harbour seals', token_usage: null, embedding_model: 'fjord-local-hash-v1' });
       const item = res.body.data.result_list[0];
       expect(item).toEqual({
         id: 'd4-0',

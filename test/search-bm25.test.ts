@@ -1,7 +1,7 @@
 import { DB, Db } from '@fjord/database';
 import { LocalHashEmbedder } from '@fjord/embeddings';
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
-import { analyze } from '@fjord/text';
+import { LATEST_LEXICAL_ANALYZER, type LexicalAnalyzerVersion, analyze, lexicalQueryTerms, lexicalTerms } from '@fjord/text';
 import { createCollectionDirect, writeDocumentDirect } from './support/direct-points';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
@@ -9,12 +9,14 @@ const KB = '/api/knowledge';
 const K1 = 1.2;
 const B = 0.75;
 
-/** BM25 (Lucene's idf with +1) of every document that matches the query, computed here from scratch. */
-function bm25FromScratch(docs: Array<{ id: string; terms: string[] }>, query: string): Map<string, number> {
+/**
+ * BM25 (Lucene's idf with +1) of every document that matches the query, computed here from scratch;
+ * a query term counts with its weight from the collection's analyser (its occurrences, times its kind's weight).
+ */
+function bm25FromScratch(docs: Array<{ id: string; terms: string[] }>, query: string, analyzer: LexicalAnalyzerVersion = LATEST_LEXICAL_ANALYZER): Map<string, number> {
   const n = docs.length;
   const avgdl = docs.reduce((s, d) => s + d.terms.length, 0) / n;
-  const qtf = new Map<string, number>();
-  for (const t of analyze(query)) qtf.set(t, (qtf.get(t) ?? 0) + 1);
+  const qtf = lexicalQueryTerms(query, analyzer);
   const df = new Map([...qtf.keys()].map((term) => [term, docs.filter((x) => x.terms.includes(term)).length]));
   const scores = new Map<string, number>();
   for (const d of docs) {
@@ -49,33 +51,34 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
     await stack?.close();
   });
 
-  async function addDoc(docId: string, content: string) {
-    expect((await stack.post(`${KB}/doc/add`, { collection_name: NAME, add_type: 'text', doc_id: docId, doc_name: `${docId}.txt`, content })).status).toBe(200);
-    expect((await waitForDocument(stack, { collection_name: NAME, doc_id: docId })).process_status).toBe(0);
+  async function addDoc(docId: string, content: string, collection = NAME) {
+    expect((await stack.post(`${KB}/doc/add`, { collection_name: collection, add_type: 'text', doc_id: docId, doc_name: `${docId}.txt`, content })).status).toBe(200);
+    expect((await waitForDocument(stack, { collection_name: collection, doc_id: docId })).process_status).toBe(0);
   }
 
-  async function allPoints(): Promise<Array<{ point_id: string; chunk_title: string; content: string }>> {
-    const res = await stack.post(`${KB}/point/list`, { collection_name: NAME, limit: 100 });
+  async function allPoints(collection = NAME): Promise<Array<{ point_id: string; chunk_title: string; content: string }>> {
+    const res = await stack.post(`${KB}/point/list`, { collection_name: collection, limit: 100 });
     return res.body.data.point_list;
   }
 
   /** BM25 (Lucene's idf with +1) of every point for the query, from scratch. */
-  function expectedScores(points: Array<{ point_id: string; chunk_title: string; content: string }>, query: string): Map<string, number> {
+  function expectedScores(points: Array<{ point_id: string; chunk_title: string; content: string }>, query: string, analyzer: LexicalAnalyzerVersion): Map<string, number> {
     return bm25FromScratch(
-      points.map((p) => ({ id: p.point_id, terms: analyze(`${p.chunk_title}\n${p.content}`) })),
+      points.map((p) => ({ id: p.point_id, terms: lexicalTerms(`${p.chunk_title}\n${p.content}`, analyzer) })),
       query,
+      analyzer,
     );
   }
 
-  async function reportedScores(query: string): Promise<Map<string, number>> {
-    const res = await stack.post(`${KB}/collection/search_knowledge`, { collection_name: NAME, query, limit: 100, dense_weight: 0, debug: true });
+  async function reportedScores(query: string, collection: string): Promise<Map<string, number>> {
+    const res = await stack.post(`${KB}/collection/search_knowledge`, { collection_name: collection, query, limit: 100, dense_weight: 0, debug: true });
     expect(res.status).toBe(200);
     return new Map(res.body.data.result_list.map((i: any) => [i.point_id, i.debug.lexical.score]));
   }
 
-  async function expectBm25(query: string) {
-    const expected = expectedScores(await allPoints(), query);
-    const reported = await reportedScores(query);
+  async function expectBm25(query: string, collection = NAME, analyzer: LexicalAnalyzerVersion = LATEST_LEXICAL_ANALYZER) {
+    const expected = expectedScores(await allPoints(collection), query, analyzer);
+    const reported = await reportedScores(query, collection);
     expect([...reported.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [id, score] of expected) expect(reported.get(id)).toBeCloseTo(score, 6);
     return reported;
@@ -121,13 +124,39 @@ describe.each(BACKENDS)('BM25 statistics (%s)', (backend) => {
     );
     const points = await allPoints();
     expect(Number(rows[0].doc_count)).toBe(points.length);
-    expect(Number(rows[0].total_length)).toBe(points.reduce((s, p) => s + analyze(`${p.chunk_title}\n${p.content}`).length, 0));
+    expect(Number(rows[0].total_length)).toBe(points.reduce((s, p) => s + lexicalTerms(`${p.chunk_title}\n${p.content}`, LATEST_LEXICAL_ANALYZER).length, 0));
   });
 
-  it('segments Chinese into bigrams and finds it by keyword', async () => {
+  it('indexes Chinese as bigrams, jieba words and characters, and finds it by keyword or by one character', async () => {
     await addDoc('zh', '知识库检索支持中文关键词搜索，也支持英文。');
     const scores = await expectBm25('中文检索');
     expect([...scores.keys()]).toEqual(['zh-0']);
+    // 词 stands only inside 关键词 (a bigram and a jieba word): the single-character term still finds it.
+    expect([...(await expectBm25('词')).keys()]).toEqual(['zh-0']);
+  });
+
+  it('keeps a collection made before the current analyser on its own: its stored terms and its queries stay version 1', async () => {
+    const OLD = 'bm25_v1';
+    expect((await stack.post(`${KB}/collection/create`, { name: OLD })).status).toBe(200);
+    const db = stack.app.get<Db>(DB);
+    // What the migration gives every collection that existed before it.
+    await db.query('UPDATE collections SET lexical_analyzer = 1 WHERE name = $1', [OLD]);
+    await addDoc('zh', '知识库检索支持中文关键词搜索，也支持英文。', OLD);
+    await addDoc('en', 'Glaciers carve fjords.', OLD);
+    const { rows } = await db.query<{ term: string }>(
+      'SELECT pt.term FROM point_terms pt JOIN collections c ON c.id = pt.collection_id WHERE c.name = $1 ORDER BY pt.term',
+      [OLD],
+    );
+    const stored = [...new Set(rows.map((r) => r.term))].sort();
+    expect(stored).toEqual([...new Set([...analyze('zh.txt\n知识库检索支持中文关键词搜索，也支持英文。'), ...analyze('en.txt\nGlaciers carve fjords.')])].sort());
+    expect([...(await expectBm25('中文检索', OLD, 1)).keys()]).toEqual(['zh-0']);
+    expect([...(await expectBm25('glacier', OLD, 1)).keys()]).toEqual(['en-0']);
+    // A new collection gets the latest analyser.
+    const { rows: versions } = await db.query<{ name: string; lexical_analyzer: number }>('SELECT name, lexical_analyzer FROM collections WHERE name IN ($1, $2) ORDER BY name', [NAME, OLD]);
+    expect(versions).toEqual([
+      { name: NAME, lexical_analyzer: LATEST_LEXICAL_ANALYZER },
+      { name: OLD, lexical_analyzer: 1 },
+    ]);
   });
 
   it('reads long posting lists through their heads and still returns the exact BM25 top-k', async () => {

@@ -5,7 +5,7 @@ import { CollectionRecord } from '@fjord/knowledge/collections/collection.reposi
 import { CollectionService } from '@fjord/knowledge/collections/collection.service';
 import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
-import { analyze } from '@fjord/text';
+import { LATEST_LEXICAL_ANALYZER, lexicalTerms } from '@fjord/text';
 
 /**
  * Large corpora for search tests without the ingestion pipeline: a collection created in process
@@ -35,7 +35,7 @@ export async function writeDocumentDirect(app: INestApplication, collectionId: n
     content,
     tokenCount: content.split(' ').length,
     embedding: embedder.embedText(content),
-    lexicalTerms: analyze(content),
+    lexicalTerms: lexicalTerms(content, LATEST_LEXICAL_ANALYZER),
   }));
   await app.get<Db>(DB).transaction(async (tx) => {
     await app.get(PointRepository).insertMany(tx, collectionId, doc.id, points);

@@ -24,8 +24,6 @@ interface Task {
   reject: (error: Error) => void;
 }
 
-/** A thread left idle this long is stopped; the next page starts a new one (about 1-2 s to load the models). */
-const IDLE_THREAD_MS = 60_000;
 const DEFAULT_PDF_DPI = 200;
 
 /**
@@ -51,6 +49,7 @@ class Lane {
 
   constructor(
     workerData: OcrWorkerData,
+    private readonly idleMs: number,
     private readonly onFree: (lane: Lane) => void,
     private readonly onGone: (lane: Lane) => void,
   ) {
@@ -88,7 +87,7 @@ class Lane {
     this.worker.unref();
     if (response.ok) task.resolve(response.result);
     else task.reject(new OcrError(response.error.kind, response.error.message));
-    this.idleTimer = setTimeout(() => void this.stop(), IDLE_THREAD_MS).unref();
+    this.idleTimer = setTimeout(() => void this.stop(), this.idleMs).unref();
     this.onFree(this);
   }
 
@@ -230,6 +229,7 @@ export class OcrEngine {
       if (!lane && this.lanes.size < this.options.concurrency) {
         lane = new Lane(
           { tesseractBinary: this.options.tesseractBinary },
+          this.options.idleThreadMs,
           () => this.dispatch(),
           (gone) => {
             this.lanes.delete(gone);

@@ -69,6 +69,8 @@ export interface OcrEngineOptions {
   pageTimeoutMs: number;
   /** Longest side an image is scaled down to before OCR; phone photos are far larger than text needs. */
   maxImageSide: number;
+  /** A thread left idle this long is stopped (its models freed); the next page starts a new one, about 1-2 s to load. */
+  idleThreadMs: number;
   /** The tesseract program for the `tesseract-cli` engine. */
   tesseractBinary: string;
 }
@@ -79,5 +81,6 @@ export const DEFAULT_OCR_OPTIONS: OcrEngineOptions = {
   concurrency: 1,
   pageTimeoutMs: 120_000,
   maxImageSide: 3000,
+  idleThreadMs: 60_000,
   tesseractBinary: 'tesseract',
 };

@@ -9,7 +9,7 @@ import { checkDocFilter } from './filters/doc-filter';
 import { RerankService } from './rerank/rerank.service';
 import { searchedQuery } from './query/retrieval-query';
 import { DocumentFrequencies, PostingHeads, idf, prunedLexical, queryTerms } from './retrieval/bm25';
-import { FUSION_METHOD, Fused, SignalScore, fuse } from './retrieval/fusion';
+import { FUSION_METHOD, Fused, SignalScore, defaultDenseWeight, fuse } from './retrieval/fusion';
 import { Candidate, HitDocument, HitPoint, SearchRepository } from './retrieval/search.repository';
 import { SearchKnowledgeInput, SearchKnowledgeRequest, searchKnowledgeSchema } from './schemas/search.schema';
 import { DomainError } from '@fjord/common';
@@ -107,14 +107,15 @@ export class SearchService {
     // Nothing is embedded when no document passes the filter.
     if (documentIds?.length === 0) return empty(0);
 
+    const denseWeight = options.dense_weight ?? defaultDenseWeight(collection.embeddingModel);
     const wanted = post.rerank_switch ? post.retrieve_count : options.limit;
     const k = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, CANDIDATE_FACTOR * wanted));
     const [dense, lexical] = await Promise.all([
-      options.dense_weight > 0 ? this.dense(collection, this.instructed(options), k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0 }),
-      options.dense_weight < 1 ? this.lexical(collection, options.query, k, documentIds) : Promise.resolve([]),
+      denseWeight > 0 ? this.dense(collection, this.instructed(options), k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0 }),
+      denseWeight < 1 ? this.lexical(collection, options.query, k, documentIds) : Promise.resolve([]),
     ]);
     const embeddingTokens = dense.embeddingTokens;
-    const fused = fuse(dense.candidates, lexical, options.dense_weight, FUSION_METHOD).slice(0, wanted);
+    const fused = fuse(dense.candidates, lexical, denseWeight, FUSION_METHOD).slice(0, wanted);
     if (fused.length === 0) return empty(embeddingTokens);
 
     const points = new Map((await this.repository.pointsByIds(fused.map((f) => f.id))).map((p) => [p.id, p]));
@@ -131,6 +132,10 @@ export class SearchService {
       const order = ranked.map((r, i) => ({ r, score: scores[i] })).sort((a, b) => b.score - a.score || a.r.recallPosition - b.r.recallPosition);
       rerankScores = new Map(order.map((o, i) => [o.r.point.id, { rank: i + 1, score: o.score }]));
       ranked = order.map((o) => o.r);
+    }
+    if (options.score_threshold !== undefined) {
+      const floor = options.score_threshold;
+      ranked = ranked.filter((r) => (rerankScores?.get(r.point.id)?.score ?? r.fused.score) >= floor);
     }
     ranked = ranked.slice(0, options.limit);
 
@@ -184,7 +189,7 @@ export class SearchService {
   }
 
   private async lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {
-    const counts = queryTerms(query);
+    const counts = queryTerms(query, collection.lexicalAnalyzer);
     const terms = [...counts.keys()];
     if (terms.length === 0) return [];
     const stats = await this.documentFrequencies.stats(collection.id, terms);

@@ -75,7 +75,9 @@ const ASCII_LETTERS_RE = /^[a-z]+$/;
 /** Everything below U+2E80 (CJK Radicals Supplement) is certainly not CJK: the fast path. */
 const FIRST_CJK_CODE = 0x2e80;
 
-type Emit = (term: string, kind: TokenKind, surface: string) => void;
+export type Emit = (term: string, kind: TokenKind, surface: string) => void;
+/** Turns one run of CJK characters into tokens: bigrams in `analyze`, other schemes in lexical-analyzer. */
+export type CjkRunEmitter = (run: string, emit: Emit) => void;
 
 function hasCjk(run: string): boolean {
   for (let i = 0; i < run.length; i++) {
@@ -84,7 +86,8 @@ function hasCjk(run: string): boolean {
   return false;
 }
 
-function emitCjk(run: string, emit: Emit): void {
+/** Overlapping character bigrams of a CJK run (a run of one character is that character). */
+export function emitCjkBigrams(run: string, emit: Emit): void {
   // Code points, not UTF-16 units: Han extension B and later sit outside the BMP.
   const chars = run.length === 1 || !/[\ud800-\udbff]/.test(run) ? null : Array.from(run);
   const length = chars ? chars.length : run.length;
@@ -122,7 +125,7 @@ function emitWord(raw: string, emit: Emit): void {
   emit(word, 'word', word);
 }
 
-function emitRun(run: string, emit: Emit): void {
+function emitRun(run: string, emit: Emit, emitCjk: CjkRunEmitter): void {
   if (!hasCjk(run)) return emitWord(run, emit);
   CJK_SPLIT_RE.lastIndex = 0;
   for (let part = CJK_SPLIT_RE.exec(run); part !== null; part = CJK_SPLIT_RE.exec(run)) {
@@ -147,7 +150,8 @@ function asciiClass(code: number): number {
   return 0;
 }
 
-function scan(text: string, emit: Emit): void {
+/** Normalises `text` and emits its tokens in order; CJK runs go to `emitCjk`. */
+export function scan(text: string, emit: Emit, emitCjk: CjkRunEmitter = emitCjkBigrams): void {
   if (text.length === 0) return;
   const s = text.normalize('NFKC').toLowerCase();
   const n = s.length;
@@ -184,7 +188,7 @@ function scan(text: string, emit: Emit): void {
       i++;
       continue;
     }
-    emitRun(match[0], emit);
+    emitRun(match[0], emit, emitCjk);
     i += match[0].length;
   }
 }

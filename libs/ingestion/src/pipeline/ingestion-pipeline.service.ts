@@ -10,7 +10,7 @@ import { IngestionProgress } from '@fjord/knowledge/documents/document-status';
 import { NewPoint, PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { MetricsService } from '@fjord/observability';
-import { analyze } from '@fjord/text';
+import { lexicalTerms } from '@fjord/text';
 import { Chunk } from '../chunking/chunker';
 import { FailedCode } from '../failed-code';
 import { fetchDocument } from '../fetch/url-fetcher';
@@ -92,7 +92,7 @@ export class IngestionPipeline {
       content: chunk.content,
       tokenCount: chunk.tokenCount,
       embedding: vectors[i],
-      lexicalTerms: analyze(`${chunk.title}\n${chunk.content}`),
+      lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
     }));
     const totalTokens = titled.reduce((sum, c) => sum + c.tokenCount, 0);
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, Db, Queryable } from '@fjord/database';
+import { isLexicalAnalyzerVersion, type LexicalAnalyzerVersion } from '@fjord/text';
 import type { FieldDefinition } from '../schemas/common.schema';
 import type { Preprocessing } from '../schemas/collection.schema';
 
@@ -16,6 +17,8 @@ export interface CollectionRecord {
   embeddingModel: string;
   embeddingDimension: number;
   quant: string | null;
+  /** The lexical analyser its stored terms were made with (queries use the same one). */
+  lexicalAnalyzer: LexicalAnalyzerVersion;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,13 +42,14 @@ interface CollectionRow {
   embedding_model: string;
   embedding_dimension: number;
   quant: string | null;
+  lexical_analyzer: number;
   doc_num?: number;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `c.id, c.resource_id, c.project, c.name, c.description, c.data_type, c.preprocessing, c.index_type,
-  c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.created_at, c.updated_at`;
+  c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.lexical_analyzer, c.created_at, c.updated_at`;
 // Counting documents grows with the collection, so only info and list pay for it, not every lookup.
 const DOC_NUM = '(SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS doc_num';
 
@@ -63,12 +67,20 @@ function toRecord(row: CollectionRow): CollectionRecord {
     embeddingModel: row.embedding_model,
     embeddingDimension: row.embedding_dimension,
     quant: row.quant,
+    lexicalAnalyzer: toLexicalAnalyzer(row.lexical_analyzer),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-export type NewCollection = Omit<CollectionRecord, 'id' | 'createdAt' | 'updatedAt'>;
+/** A version this build does not know (a newer release wrote it) cannot be searched correctly: fail loudly. */
+function toLexicalAnalyzer(version: number): LexicalAnalyzerVersion {
+  if (!isLexicalAnalyzerVersion(version)) throw new Error(`collection uses lexical analyser ${version}, unknown to this version of fjord`);
+  return version;
+}
+
+/** The lexical analyser is the column default: the latest one. */
+export type NewCollection = Omit<CollectionRecord, 'id' | 'createdAt' | 'updatedAt' | 'lexicalAnalyzer'>;
 
 @Injectable()
 export class CollectionRepository {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DB, Db } from '@fjord/database';
 import { DomainError, ErrorCode } from '@fjord/common';
 import { EmbeddingService } from '@fjord/embeddings';
-import { analyze, countTokens } from '@fjord/text';
+import { countTokens, lexicalTerms } from '@fjord/text';
 import { CollectionRecord } from '../collections/collection.repository';
 import { DocumentRecord, DocumentRepository } from '../documents/document.repository';
 import { DocumentService } from '../documents/document.service';
@@ -55,7 +55,7 @@ export class PointService {
       const chunkId = await this.points.nextChunkId(tx, document.id);
       const id = pointIdOf(document.docId, chunkId);
       await this.points.insertMany(tx, collection.id, document.id, [
-        { pointId: id, chunkId, chunkTitle: input.chunk_title, chunkType: input.chunk_type, content: input.content, tokenCount, embedding, lexicalTerms: analyze(`${input.chunk_title}\n${input.content}`) },
+        { pointId: id, chunkId, chunkTitle: input.chunk_title, chunkType: input.chunk_type, content: input.content, tokenCount, embedding, lexicalTerms: lexicalTerms(`${input.chunk_title}\n${input.content}`, collection.lexicalAnalyzer) },
       ]);
       await this.documentRepository.adjustPointStats(tx, document.id, 1, tokenCount);
       return id;
@@ -71,7 +71,7 @@ export class PointService {
     const [embedding] = (await this.embeddings.embedDocuments([content])).vectors;
     const tokenCount = countTokens(content);
     await this.db.transaction(async (tx) => {
-      await this.points.update(tx, point.id, { chunkTitle, content, tokenCount, embedding, lexicalTerms: analyze(`${chunkTitle}\n${content}`) });
+      await this.points.update(tx, point.id, { chunkTitle, content, tokenCount, embedding, lexicalTerms: lexicalTerms(`${chunkTitle}\n${content}`, collection.lexicalAnalyzer) });
       await this.documentRepository.adjustPointStats(tx, point.documentId, 0, tokenCount - point.tokenCount);
     });
   }

@@ -1,4 +1,4 @@
-import { analyze } from '@fjord/text';
+import { type LexicalAnalyzerVersion, lexicalQueryTerms } from '@fjord/text';
 import type { Candidate, LexicalQuery, LexicalStats, SearchRepository } from './search.repository';
 
 /** Lucene's BM25 idf: never negative, so a term in most documents still counts a little. */
@@ -6,11 +6,12 @@ export function idf(docCount: number, df: number): number {
   return Math.log(1 + (docCount - df + 0.5) / (df + 0.5));
 }
 
-/** Query term -> how often it occurs in the query (a repeated term counts once per repeat). */
-export function queryTerms(query: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const term of analyze(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
-  return counts;
+/**
+ * Query term -> its weight: how often it occurs in the query (a repeated term counts once per
+ * repeat), analysed as the collection's terms were (its lexical analyser version).
+ */
+export function queryTerms(query: string, analyzer: LexicalAnalyzerVersion = 1): Map<string, number> {
+  return lexicalQueryTerms(query, analyzer);
 }
 
 /** Terms cached per collection before the cache is emptied (bounds memory on odd workloads). */

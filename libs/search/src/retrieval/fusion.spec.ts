@@ -1,4 +1,5 @@
-import { fuse } from './fusion';
+import { LOCAL_EMBEDDING_MODEL } from '@fjord/config';
+import { LEARNED_DENSE_WEIGHT, LOCAL_DENSE_WEIGHT, defaultDenseWeight, fuse } from './fusion';
 
 const dense = [
   { id: 1, score: 0.9 },
@@ -46,5 +47,13 @@ describe('fuse', () => {
   it('breaks ties by point id and survives empty lists', () => {
     expect(fuse([{ id: 9, score: 0.3 }, { id: 7, score: 0.3 }], [], 1).map((f) => f.id)).toEqual([7, 9]);
     expect(fuse([], [], 0.5)).toEqual([]);
+  });
+});
+
+describe('defaultDenseWeight', () => {
+  it('follows the embedder: the hashing embedder only nudges BM25, a learned model gets an equal share', () => {
+    expect(defaultDenseWeight(LOCAL_EMBEDDING_MODEL)).toBe(LOCAL_DENSE_WEIGHT);
+    expect(defaultDenseWeight('text-embedding-3-small')).toBe(LEARNED_DENSE_WEIGHT);
+    expect(LOCAL_DENSE_WEIGHT).toBeLessThan(LEARNED_DENSE_WEIGHT);
   });
 });

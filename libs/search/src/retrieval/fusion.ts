@@ -1,3 +1,4 @@
+import { LOCAL_EMBEDDING_MODEL } from '@fjord/config';
 import type { Candidate } from './search.repository';
 
 /** A signal's view of one point: 1-based rank in that signal's list and its raw score. */
@@ -92,4 +93,17 @@ export function fuse(
     fused.push({ id, score, ...(d ? { dense: d } : {}), ...(l ? { lexical: l } : {}) });
   }
   return fused.sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/**
+ * The dense weight of a search that gives none, by the embedder that served the collection. The
+ * local hashing embedder matches words, not meaning, so it is a second lexical signal that should
+ * only nudge BM25; a learned model carries meaning BM25 cannot see and gets an equal share.
+ * Chosen by the fusion study per embedder (docs/benchmarks.md, "Fusion weight per embedder").
+ */
+export const LOCAL_DENSE_WEIGHT = 0.3;
+export const LEARNED_DENSE_WEIGHT = 0.5;
+
+export function defaultDenseWeight(embeddingModel: string): number {
+  return embeddingModel === LOCAL_EMBEDDING_MODEL ? LOCAL_DENSE_WEIGHT : LEARNED_DENSE_WEIGHT;
 }

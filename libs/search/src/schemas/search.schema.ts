@@ -48,7 +48,13 @@ export const searchKnowledgeSchema = collectionRef
   .extend({
     query: queryText,
     limit: z.number().int().min(1).max(MAX_LIMIT).default(10),
-    dense_weight: z.number().min(0).max(1).default(0.5),
+    /** Left out: the collection's default, which follows its embedder (defaultDenseWeight). */
+    dense_weight: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("0 = lexical (BM25) only, 1 = dense only; left out: the collection's default (0.3 for the local hashing embedder, 0.5 for a learned model)"),
     query_param: z.object({ doc_filter: docFilterSchema.optional() }).optional(),
     pre_processing: z
       .object({
@@ -68,6 +74,15 @@ export const searchKnowledgeSchema = collectionRef
         get_attachment_link: z.boolean().optional(),
       })
       .prefault({}),
+    /**
+     * (ext) a relevance floor: items whose ranking score (rerank_score when reranked, else the fused
+     * score) is below it are left out. Fused scores are 0..1; a rerank service may use any scale.
+     */
+    score_threshold: z
+      .number()
+      .finite()
+      .optional()
+      .describe('(ext) leave out items whose rerank_score (when reranked) or fused score is below this floor (inclusive)'),
     /** (ext) per-signal ranks and scores on every result item. */
     debug: z.boolean().default(false),
   })

@@ -1,0 +1,40 @@
+import { analyze } from './analyzer';
+import { type CjkTermOptions, EQUAL_QUERY_WEIGHTS, type QueryTermWeights, lexicalQueryTermsWith, lexicalTermsWith } from './cjk-terms';
+
+/**
+ * The lexical analysers a collection can be indexed with. A collection records its version when it
+ * is created and keeps it: its stored terms (point_terms) were made by that version, and queries
+ * must be analysed the same way. New collections get LATEST_LEXICAL_ANALYZER.
+ *
+ * - 1: `analyze` (CJK as character bigrams).
+ * - 2: as 1, plus jieba words (precise mode) and single characters, both tagged so they never
+ *   share a posting list with a bigram, without Chinese function and question words; a query's
+ *   single characters weigh 0.2 (they only break ties and let a one-character query match inside
+ *   words). Chosen by the lexical study on stard-statutes and CMRC (docs/benchmarks.md, "Chinese
+ *   lexical analysis").
+ * Text without CJK characters gets the same terms under every version.
+ */
+export type LexicalAnalyzerVersion = 1 | 2;
+export const LATEST_LEXICAL_ANALYZER: LexicalAnalyzerVersion = 2;
+
+export const LEXICAL_ANALYZER_2: CjkTermOptions = { bigrams: true, words: 'cut', unigrams: true, stopwords: true };
+
+/** How much a query term of each kind weighs under version 2. */
+export const QUERY_WEIGHTS_2: QueryTermWeights = { ...EQUAL_QUERY_WEIGHTS, char: 0.2 };
+
+export function isLexicalAnalyzerVersion(version: number): version is LexicalAnalyzerVersion {
+  return version === 1 || version === 2;
+}
+
+/** The terms BM25 indexes for `text` in a collection analysed with `version` (the same function analyses queries). */
+export function lexicalTerms(text: string, version: LexicalAnalyzerVersion): string[] {
+  return version === 1 ? analyze(text) : lexicalTermsWith(text, LEXICAL_ANALYZER_2);
+}
+
+/** A query's terms, each with its weight: how often it occurs, times its kind's weight. */
+export function lexicalQueryTerms(query: string, version: LexicalAnalyzerVersion): Map<string, number> {
+  if (version === 2) return lexicalQueryTermsWith(query, LEXICAL_ANALYZER_2, QUERY_WEIGHTS_2);
+  const counts = new Map<string, number>();
+  for (const term of analyze(query)) counts.set(term, (counts.get(term) ?? 0) + 1);
+  return counts;
+}
