@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DB, Db } from '@fjord/database';
 import { IngestionRecoveryService } from '@fjord/ingestion/pipeline/ingestion-recovery.service';
 import { buildEmptyParagraphDocx, buildManyPagePdf } from './support/document-fixtures';
@@ -29,6 +31,9 @@ describe.each(BACKENDS)('hostile documents (%s)', (backend) => {
       PARSE_MAX_ATTEMPTS: '2',
       MAX_DOCUMENT_PAGES: '500',
       INGEST_MAX_ATTEMPTS: '3',
+      // A language no engine has: OCR is unavailable on this stack.
+      OCR_ENGINE: 'tesseract.js',
+      OCR_LANGUAGES: 'eng+qqq',
     });
     expect((await stack.post(`${KB}/collection/create`, { name: 'hostile' })).status).toBe(200);
   });
@@ -63,6 +68,14 @@ describe.each(BACKENDS)('hostile documents (%s)', (backend) => {
     expect(pages.process_status).toBe(1);
     expect(pages.failed_code).toBe(4);
     expect(pages.failed_reason).toBe('PDF has 2000 pages; at most 500 are accepted (MAX_DOCUMENT_PAGES)');
+  }, 90_000);
+
+  it('fails an image readably, naming what to install, when OCR is not available', async () => {
+    await upload(stack, 'hostile', 'photo', 'photo.png', readFileSync(join(__dirname, '../libs/ocr/fixtures/english.png')));
+    const photo = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'photo' }, 60_000);
+    expect(photo.process_status).toBe(1);
+    expect(photo.failed_code).toBe(3);
+    expect(photo.failed_reason).toMatch(/^this image needs OCR, which is not available: .*qqq/);
   }, 90_000);
 
   it('fails, not requeues forever, a document whose earlier attempts never reported back', async () => {

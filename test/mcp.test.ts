@@ -106,6 +106,13 @@ describe('MCP server (/mcp, Streamable HTTP)', () => {
     expect(errorText(await client.callTool({ name: 'search_knowledge', arguments: { collection_name: 'secret_kb', query: 'x' } }))).toMatch(/not found/i);
   });
 
+  it('is stateless: GET (a server-sent stream) and DELETE (end a session) are refused', async () => {
+    for (const method of ['GET', 'DELETE']) {
+      const response = await fetch(`${stack.baseUrl}/mcp`, { method, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, accept: 'application/json, text/event-stream' } });
+      expect(response.status).toBe(405);
+    }
+  });
+
   it('refuses a client without a valid key', async () => {
     const client = new Client({ name: 'fjord-test', version: '1.0.0' });
     await expect(client.connect(new StreamableHTTPClientTransport(new URL(`${stack.baseUrl}/mcp`), { requestInit: { headers: { Authorization: 'Bearer wrong' } } }))).rejects.toThrow(/401|invalid API key/);

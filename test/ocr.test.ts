@@ -246,6 +246,13 @@ describe('OCR with the tesseract program', () => {
     expect(page.lines.every((line) => line.bbox.x1 > line.bbox.x0)).toBe(true);
   });
 
+  it('stops a page that overruns its time limit, and the next page still works', async () => {
+    if (!(await cliHasLanguages())) return;
+    await expectOcrError(ocr.recognize(fixture('english.png'), { timeoutMs: 50 }), 'timeout', /took longer than 50 ms/);
+    const page = await ocr.recognize(fixture('chinese.png'));
+    expect(characterErrorRate(page.text, truth('chinese.png'))).toBeLessThan(0.05);
+  });
+
   it('is reported available only with its languages', async () => {
     const status = await checkOcrAvailability('tesseract-cli', ['chi_sim', 'eng']);
     expect(status.available).toBe(await cliHasLanguages());

@@ -6,6 +6,7 @@ import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
 import { DatabaseModule } from '@fjord/database';
 import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
+import { RateLimitsModule } from '@fjord/rate-limits';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { PingController } from './health/ping.controller';
@@ -32,6 +33,7 @@ export class AppModule {
         ObservabilityModule,
         JobsModule,
         AuthModule,
+        RateLimitsModule,
         ArkModule,
         VikingModule,
         SearchApiModule,

@@ -22,8 +22,9 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
   app.useBodyParser('json', {
     limit: config.http.maxJsonBytes,
     verify: (request: Parameters<typeof verifySignedBody>[0], response: Parameters<typeof verifySignedBody>[1], body: Buffer) => {
-      verifyWellFormedJson(body);
+      // A signed body is authenticated before anything else looks at it.
       verifySignedBody(request, response, body);
+      verifyWellFormedJson(body);
     },
   });
   app.set('x-powered-by', false);

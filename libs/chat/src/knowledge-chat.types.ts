@@ -1,3 +1,4 @@
+import type { PointPosition } from '@fjord/knowledge/points/point-position';
 import type { CollectionRefInput } from '@fjord/knowledge';
 import type { ChatLogprobs } from '@fjord/llm';
 
@@ -52,6 +53,8 @@ export interface KnowledgeReference {
   project: string;
   title: string;
   content: string;
+  /** (ext) page, sheet rows or slide of the passage in its document. */
+  position?: PointPosition;
   url?: string;
   score: number;
 }

@@ -1,4 +1,5 @@
 import type { ChatMessage } from '@fjord/llm';
+import { positionLabel } from '@fjord/knowledge/points/point-position';
 import type { KnowledgeReference } from './knowledge-chat.types';
 
 export const DEFAULT_SYSTEM_PROMPT = 'You are a helpful assistant that answers questions about the knowledge base.';
@@ -29,7 +30,11 @@ function neutralise(content: string): string {
  */
 export function buildPrefix(systemPrompt: string | undefined, requestSystem: string[], passages: KnowledgeReference[]): ChatMessage[] {
   const system = [systemPrompt?.trim() || DEFAULT_SYSTEM_PROMPT, ...requestSystem.map((s) => s.trim()).filter(Boolean)].join('\n\n');
-  const numbered = passages.map((p, i) => `[${i + 1}] ${neutralise(p.content.trim())}`);
+  // A passage with a position is labelled with it, so an answer can say where it stands ("p. 12").
+  const numbered = passages.map((p, i) => {
+    const label = positionLabel(p.position);
+    return `[${i + 1}] ${label ? `(${p.docName}, ${label}) ` : ''}${neutralise(p.content.trim())}`;
+  });
   const content = [system, citationInstructions(passages.length), ...(numbered.length ? ['Passages:', ...numbered] : [])].join('\n\n');
   return [{ role: 'system', content }];
 }

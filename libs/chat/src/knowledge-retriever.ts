@@ -67,6 +67,7 @@ function toReference(hit: SearchHit): Omit<KnowledgeReference, 'collectionName' 
     chunkTitle: hit.point.chunkTitle,
     title: hit.document.docName,
     content: hit.point.content,
+    ...(hit.point.position ? { position: hit.point.position } : {}),
     ...(hit.document.url ? { url: hit.document.url } : {}),
     score: hit.score,
   };

@@ -26,6 +26,31 @@ const jsonRecord = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
+/** Limits of one key kind; 0 turns a limit off. */
+const kindLimitsSchema = z
+  .object({
+    requestsPerSecond: z.number().int().min(0).default(0),
+    concurrentChats: z.number().int().min(0).default(0),
+    uploadsPerMinute: z.number().int().min(0).default(0),
+    uploadBytesPerDay: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type KindRateLimits = z.infer<typeof kindLimitsSchema>;
+
+/** Temporary bot keys are the least trusted callers and get limits by default; the admin none. */
+const DEFAULT_RATE_LIMITS = { admin: {}, bot: { requestsPerSecond: 50, concurrentChats: 16 } };
+const rateLimitsSchema = z.object({ admin: kindLimitsSchema.prefault({}), bot: kindLimitsSchema.prefault({}) }).strict();
+const rateLimitsJson = z.string().transform((raw, ctx) => {
+  try {
+    const parsed = rateLimitsSchema.safeParse({ ...DEFAULT_RATE_LIMITS, ...JSON.parse(raw) });
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"bot":{"requestsPerSecond":5,"concurrentChats":2},"admin":{"uploadBytesPerDay":1073741824}}' });
+  }
+  return z.NEVER;
+});
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -119,6 +144,9 @@ export const envSchema = z.object({
 
   CONTEXT_SWEEP_INTERVAL_MS: int(1000).default(60_000),
 
+  /** Per key kind: requestsPerSecond, concurrentChats, uploadsPerMinute, uploadBytesPerDay (0 = off). */
+  RATE_LIMITS: rateLimitsJson.optional(),
+
   /** Characters of message content one chat request may carry, per route family (see chatInputLimits). */
   OPENAI_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
   BOT_CHAT_MAX_INPUT_CHARS: int(1).default(131_072),
@@ -173,6 +201,8 @@ export interface AppConfig {
   contextCache: { sweepIntervalMs: number };
   knowledgeChat: { minScore: number };
   ocr: { engine: Env['OCR_ENGINE']; languages: string[]; concurrency: number; pageTimeoutMs: number };
+  /** Per key kind, counted per key; shared through Redis when REDIS_URL is set. */
+  rateLimits: { admin: KindRateLimits; bot: KindRateLimits };
   /** Message characters per request on each chat route family. */
   chatInputLimits: Record<ChatRouteFamily, number>;
   shutdownTimeoutMs: number;
@@ -300,6 +330,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       concurrency: env.OCR_CONCURRENCY,
       pageTimeoutMs: env.OCR_PAGE_TIMEOUT_MS,
     },
+    rateLimits: env.RATE_LIMITS ?? rateLimitsSchema.parse(DEFAULT_RATE_LIMITS),
     chatInputLimits: {
       openai: env.OPENAI_CHAT_MAX_INPUT_CHARS,
       bot: env.BOT_CHAT_MAX_INPUT_CHARS,

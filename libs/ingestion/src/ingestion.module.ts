@@ -3,6 +3,7 @@ import { INGESTION_QUEUE, InProcessIngestionQueue, IngestionQueue } from '@fjord
 import { KnowledgeModule } from '@fjord/knowledge/knowledge.module';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { MetricsService } from '@fjord/observability';
+import { OcrModule } from '@fjord/ocr';
 import { IngestionPipeline } from './pipeline/ingestion-pipeline.service';
 import { IngestionRecoveryService } from './pipeline/ingestion-recovery.service';
 import { ParserSandbox } from './sandbox/parser-sandbox';
@@ -13,7 +14,7 @@ import { ParserSandbox } from './sandbox/parser-sandbox';
  * does both and the API process only enqueues.
  */
 @Module({
-  imports: [KnowledgeModule],
+  imports: [KnowledgeModule, OcrModule],
   providers: [
     IngestionPipeline,
     IngestionRecoveryService,

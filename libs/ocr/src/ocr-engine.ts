@@ -149,8 +149,9 @@ export class OcrEngine {
       page: options.page ?? 1,
       languages: engine.languages,
       maxImageSide: this.options.maxImageSide,
+      timeoutMs: options.timeoutMs ?? this.options.pageTimeoutMs,
     };
-    return (await this.submit(request, options.timeoutMs)) as OcrPageResult;
+    return (await this.submit(request, request.timeoutMs)) as OcrPageResult;
   }
 
   /**
@@ -167,8 +168,9 @@ export class OcrEngine {
       dpi: options.dpi ?? DEFAULT_PDF_DPI,
       languages: engine.languages,
       maxImageSide: this.options.maxImageSide,
+      timeoutMs: options.timeoutMs ?? this.options.pageTimeoutMs,
     };
-    return (await this.submit(request, options.timeoutMs)) as OcrPageResult;
+    return (await this.submit(request, request.timeoutMs)) as OcrPageResult;
   }
 
   /** One PDF page as a PNG, rendered off the main thread (for callers that OCR or show it themselves). */

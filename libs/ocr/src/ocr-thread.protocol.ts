@@ -3,8 +3,17 @@ import { OcrEngineName, OcrLanguage, OcrPageResult, RenderedPage } from './ocr.t
 
 /** What the main thread asks an OCR worker thread; one request at a time per thread. */
 export type OcrThreadRequest = { id: number } & (
-  | { op: 'recognize'; engine: OcrEngineName; image: Uint8Array; page: number; languages: OcrLanguage[]; maxImageSide: number }
-  | { op: 'recognizePdfPage'; engine: OcrEngineName; pdf: Uint8Array; pageNumber: number; dpi: number; languages: OcrLanguage[]; maxImageSide: number }
+  | { op: 'recognize'; engine: OcrEngineName; image: Uint8Array; page: number; languages: OcrLanguage[]; maxImageSide: number; timeoutMs: number }
+  | {
+      op: 'recognizePdfPage';
+      engine: OcrEngineName;
+      pdf: Uint8Array;
+      pageNumber: number;
+      dpi: number;
+      languages: OcrLanguage[];
+      maxImageSide: number;
+      timeoutMs: number;
+    }
   | { op: 'renderPdfPage'; pdf: Uint8Array; pageNumber: number; dpi: number }
   | { op: 'pdfPageCount'; pdf: Uint8Array }
   | { op: 'imagePageCount'; image: Uint8Array }

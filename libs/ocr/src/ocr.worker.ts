@@ -27,9 +27,9 @@ function backend(name: OcrEngineName): OcrBackend {
   return existing;
 }
 
-async function recognizePage(engine: OcrEngineName, page: RenderedPage, languages: OcrLanguage[]): Promise<OcrPageResult> {
+async function recognizePage(engine: OcrEngineName, page: RenderedPage, languages: OcrLanguage[], timeoutMs: number): Promise<OcrPageResult> {
   const started = performance.now();
-  const blocks = await backend(engine).recognize(page.png, languages);
+  const blocks = await backend(engine).recognize(page.png, languages, timeoutMs);
   const cleaned = mergeFalseColumns(blocks.map((lines) => lines.map((line) => ({ ...line, text: cleanLine(line.text) })).filter((line) => line.text !== '')));
   const lines = cleaned.flat();
   const characters = lines.reduce((sum, line) => sum + line.text.length, 0);
@@ -53,14 +53,14 @@ async function handle(request: OcrThreadRequest): Promise<OcrThreadResult> {
         page: request.page,
         maxSide: request.maxImageSide,
       });
-      const result = await recognizePage(request.engine, page, request.languages);
+      const result = await recognizePage(request.engine, page, request.languages, request.timeoutMs);
       return { ...result, durationMs: Math.round(performance.now() - started) };
     }
     case 'recognizePdfPage': {
       const started = performance.now();
       const rendered = await renderer.render(request.pdf, request.pageNumber, request.dpi);
       const page = await prepareForOcr(rendered.png, { page: 1, maxSide: request.maxImageSide });
-      const result = await recognizePage(request.engine, page, request.languages);
+      const result = await recognizePage(request.engine, page, request.languages, request.timeoutMs);
       return { ...result, durationMs: Math.round(performance.now() - started) };
     }
     case 'renderPdfPage':

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { KnowledgeChatResult, KnowledgeReference } from '@fjord/chat/knowledge-chat.types';
+import { pointPositionSchema } from '@fjord/knowledge/points/point-position';
 
 /** Bot v2 chat response shapes (api.md section 3), and the mapping to them. */
 
@@ -16,6 +17,8 @@ export const botReferenceSchema = z.object({
   title: z.string(),
   /** A short excerpt of the chunk: its first ~200 characters, whitespace collapsed. */
   summary: z.string(),
+  /** (ext) page, sheet rows or slide of the passage. */
+  position: pointPositionSchema.optional(),
   url: z.string().optional(),
   score: z.number(),
 });
@@ -78,6 +81,7 @@ export function toBotReference(ref: KnowledgeReference): BotReference {
     project: ref.project,
     title: ref.title,
     summary: summaryOf(ref.content),
+    ...(ref.position ? { position: ref.position } : {}),
     ...(ref.url ? { url: ref.url } : {}),
     score: ref.score,
   };

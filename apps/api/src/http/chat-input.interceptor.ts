@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { from, Observable, switchMap } from 'rxjs';
 import { DomainError } from '@fjord/common';
 import { APP_CONFIG, AppConfig, ChatRouteFamily } from '@fjord/config';
+import { CountsAsChat } from '@fjord/rate-limits';
 import { prepareTokenCounts } from '@fjord/text';
 
 const CHAT_ROUTE_FAMILY = 'fjord:chat-route-family';
@@ -77,7 +78,7 @@ export class ChatInputInterceptor implements NestInterceptor {
   }
 }
 
-/** Marks a chat handler with its route family's input cap. */
+/** Marks a chat handler with its route family's input cap; it counts against concurrent-chat limits. */
 export function ChatInput(family: ChatRouteFamily): MethodDecorator {
-  return applyDecorators(SetMetadata(CHAT_ROUTE_FAMILY, family), UseInterceptors(ChatInputInterceptor));
+  return applyDecorators(SetMetadata(CHAT_ROUTE_FAMILY, family), UseInterceptors(ChatInputInterceptor), CountsAsChat());
 }

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, UploadedFile, UseInterceptors } from 
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { DocumentService } from '@fjord/knowledge';
+import { CountsAsUpload } from '@fjord/rate-limits';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { AddDocumentDto, DocRefDto, ListDocumentsDto, UpdateDocumentDto, UpdateDocumentMetaDto, UploadDocumentDto } from './viking.dto';
 import { docInfo, docRef } from './viking.responses';
@@ -15,6 +16,7 @@ export class DocumentController {
 
   @Post('add')
   @HttpCode(200)
+  @CountsAsUpload()
   async add(@Body() body: AddDocumentDto) {
     const { collection, document } = await this.documents.add(body);
     return docRef(collection, document);
@@ -23,6 +25,7 @@ export class DocumentController {
   /** Multipart upload (ext): `file` plus the text fields of UploadDocumentDto. Size limit: MAX_UPLOAD_BYTES. */
   @Post('upload')
   @HttpCode(200)
+  @CountsAsUpload()
   @ApiConsumes('multipart/form-data')
   @UseInterceptors(FileInterceptor('file'))
   async upload(@Body() body: UploadDocumentDto, @UploadedFile() file: Express.Multer.File | undefined) {

@@ -29,6 +29,7 @@ export function referenceItem(r: KnowledgeReference, index: number) {
     project: r.project,
     title: r.title,
     content: r.content,
+    ...(r.position ? { position: r.position } : {}),
     ...(r.url ? { url: r.url } : {}),
     score: r.score,
   };

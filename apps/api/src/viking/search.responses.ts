@@ -25,6 +25,7 @@ export function searchItem(h: SearchHit, debug: boolean) {
     chunk_id: h.point.chunkId,
     chunk_title: h.point.chunkTitle,
     chunk_type: h.point.chunkType,
+    ...(h.point.position ? { position: h.point.position } : {}),
     process_time: h.point.createdAt.getTime(),
     recall_position: h.recallPosition,
     ...(h.rerankPosition !== undefined ? { rerank_position: h.rerankPosition } : {}),

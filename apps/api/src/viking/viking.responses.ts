@@ -89,6 +89,7 @@ export function pointInfo(c: CollectionRecord, p: PointRecord, d: DocumentRecord
     chunk_title: p.chunkTitle,
     chunk_type: p.chunkType,
     content: p.content,
+    ...(p.position ? { position: p.position } : {}),
     process_time: p.createdAt.getTime(),
     update_time: p.updatedAt.getTime(),
   };

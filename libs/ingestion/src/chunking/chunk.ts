@@ -1,3 +1,5 @@
+import type { PointPosition } from '@fjord/knowledge/points/point-position';
+
 /** One retrievable piece of a document: becomes a point (chunk_id, chunk_title, content). */
 export interface Chunk {
   /** 0-based order in the document. */
@@ -7,6 +9,8 @@ export interface Chunk {
   content: string;
   /** o200k_base tokens of `content` (countTokens), never more than the chunk length. */
   tokenCount: number;
+  /** Pages (or sheet rows, slide) the chunk came from, for formats that have them. */
+  position?: PointPosition;
 }
 
 export interface ChunkOptions {

@@ -1,7 +1,8 @@
 import type { ParsedDocument } from '../parsers/parsed-document';
 import { type Chunk, type ChunkOptions, DEFAULT_CHUNK_OPTIONS, MIN_CHUNK_LENGTH } from './chunk';
 import { type DraftChunk, headingPath } from './draft-chunk';
-import { splitMarkdownSections } from './markdown-sections';
+import { type Section, splitMarkdownSections } from './markdown-sections';
+import { splitPlainSections } from './plain-sections';
 import { mergeSmallChunks } from './small-chunk-merger';
 import { chunkTable } from './table-chunker';
 import { splitByTokens } from './token-splitter';
@@ -30,6 +31,8 @@ export async function chunkDocument(doc: ParsedDocument, options: Partial<ChunkO
     return pieces.map((piece, chunkId) => ({ chunkId, title: documentTitle, content: piece.content, tokenCount: piece.tokenCount }));
   }
 
+  if (doc.kind === 'plain') return chunkPlain(doc, chunkLength, mergeSmall);
+
   const drafts: DraftChunk[] = [];
   for (const section of splitMarkdownSections(doc.markdown)) {
     for (const piece of await splitByTokens(section.body, chunkLength)) {
@@ -43,4 +46,63 @@ export async function chunkDocument(doc: ParsedDocument, options: Partial<ChunkO
     content: chunk.content,
     tokenCount: chunk.tokenCount,
   }));
+}
+
+/**
+ * Plain text (txt, PDF): sections only where the text is clearly sectioned, and for paged
+ * documents each chunk's page range, found by locating its text in the joined pages.
+ */
+async function chunkPlain(doc: Extract<ParsedDocument, { kind: 'plain' }>, chunkLength: number, mergeSmall: boolean): Promise<Chunk[]> {
+  const separator = '\n\n';
+  const pageStarts: number[] = [];
+  let length = 0;
+  for (const page of doc.pages) {
+    pageStarts.push(length);
+    length += page.length + separator.length;
+  }
+  const text = doc.pages.join(separator);
+  const drafts: DraftChunk[] = [];
+  const sections: Section[] = splitPlainSections(text);
+  for (const section of sections) {
+    for (const piece of await splitByTokens(section.body, chunkLength)) {
+      drafts.push({ headings: section.headings, topId: section.topId, ...piece });
+    }
+  }
+  const chunks = mergeSmall ? mergeSmallChunks(drafts, chunkLength) : drafts;
+  let cursor = 0;
+  return chunks.map((chunk, chunkId) => {
+    const result: Chunk = { chunkId, title: headingPath(chunk.headings) || (doc.title ?? ''), content: chunk.content, tokenCount: chunk.tokenCount };
+    if (doc.paged) {
+      const span = locate(text, chunk.content, cursor);
+      cursor = span.start;
+      const page = pageAt(pageStarts, span.start);
+      const pageEnd = pageAt(pageStarts, Math.max(span.start, span.end - 1));
+      result.position = pageEnd > page ? { page, page_end: pageEnd } : { page, page_end: page };
+    }
+    return result;
+  });
+}
+
+/** Where `content` lies in `text`, searching from `from`: by its first and last words, since chunking trims and merges. */
+function locate(text: string, content: string, from: number): { start: number; end: number } {
+  const probe = (part: string): string => part.trim().slice(0, 40);
+  const head = probe(content);
+  let start = head === '' ? -1 : text.indexOf(head, from);
+  if (start < 0) start = from;
+  const tail = content.trim().slice(-40);
+  const tailAt = tail === '' ? -1 : text.indexOf(tail, start);
+  const end = tailAt >= 0 ? tailAt + tail.length : start + content.length;
+  return { start, end };
+}
+
+/** 1-based page holding character `offset`. */
+function pageAt(pageStarts: number[], offset: number): number {
+  let low = 0;
+  let high = pageStarts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (pageStarts[middle] <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low + 1;
 }

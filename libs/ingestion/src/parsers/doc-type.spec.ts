@@ -17,7 +17,7 @@ describe('doc types', () => {
     expect(docTypeFromFileName(name)).toBe(type);
   });
 
-  it.each(['archive.zip', 'slides.pptx', 'noextension', 'trailingdot.', '.hidden-md', 'image.png'])('%s is not supported', (name) => {
+  it.each(['archive.zip', 'slides.pptx', 'noextension', 'trailingdot.', '.hidden-md', 'image.gif'])('%s is not supported', (name) => {
     expect(docTypeFromFileName(name)).toBeUndefined();
   });
 

@@ -1,11 +1,20 @@
-export const SUPPORTED_DOC_TYPES = ['txt', 'md', 'markdown', 'html', 'pdf', 'docx', 'csv', 'json'] as const;
+export const IMAGE_DOC_TYPES = ['png', 'jpg', 'jpeg', 'webp', 'tiff', 'bmp'] as const;
+
+export const SUPPORTED_DOC_TYPES = ['txt', 'md', 'markdown', 'html', 'pdf', 'docx', 'csv', 'json', ...IMAGE_DOC_TYPES] as const;
 
 export type DocType = (typeof SUPPORTED_DOC_TYPES)[number];
 
 const SUPPORTED: ReadonlySet<string> = new Set(SUPPORTED_DOC_TYPES);
 
 /** Extensions that are another spelling of a supported type. */
-const EXTENSION_ALIASES: Readonly<Record<string, DocType>> = { htm: 'html', text: 'txt', jsonl: 'json', ndjson: 'json' };
+const EXTENSION_ALIASES: Readonly<Record<string, DocType>> = { htm: 'html', text: 'txt', jsonl: 'json', ndjson: 'json', tif: 'tiff' };
+
+const IMAGES: ReadonlySet<string> = new Set(IMAGE_DOC_TYPES);
+
+/** Images are read by OCR only. */
+export function isImageDocType(value: string): boolean {
+  return IMAGES.has(value);
+}
 
 export function isSupportedDocType(value: string): value is DocType {
   return SUPPORTED.has(value);

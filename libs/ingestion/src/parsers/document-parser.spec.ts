@@ -26,7 +26,7 @@ async function failure(bytes: Buffer, type: string): Promise<PermanentError> {
 describe('parseDocument: plain text and Markdown', () => {
   it('passes text through, normalising line endings and blank-line runs', async () => {
     const doc = await parseDocument(Buffer.from('Line one\r\nLine two   \r\n\r\n\r\n\r\nLast\u0000 line\n'), 'txt');
-    expect(doc).toEqual({ kind: 'text', title: undefined, markdown: 'Line one\nLine two\n\nLast line' });
+    expect(doc).toEqual({ kind: 'plain', title: undefined, pages: ['Line one\nLine two\n\nLast line'], paged: false });
   });
 
   it('strips a UTF-8 byte order mark', async () => {
@@ -37,7 +37,7 @@ describe('parseDocument: plain text and Markdown', () => {
   it('keeps UTF-8 Chinese text intact', async () => {
     const text = '知识库支持中文检索。每个文档会被切分成若干片段，然后生成向量。';
     const doc = await parseDocument(Buffer.from(text), 'txt');
-    expect(doc.kind === 'text' && doc.markdown).toBe(text);
+    expect(doc.kind === 'plain' && doc.pages).toEqual([text]);
   });
 
   it('falls back to GB18030 for text that is not valid UTF-8', async () => {
@@ -45,13 +45,13 @@ describe('parseDocument: plain text and Markdown', () => {
     const bytes = encodeGb18030(text);
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow(); // really not UTF-8
     const doc = await parseDocument(bytes, 'txt');
-    expect(doc.kind === 'text' && doc.markdown).toBe(text);
+    expect(doc.kind === 'plain' && doc.pages).toEqual([text]);
   });
 
   it('decodes UTF-16 with a byte order mark', async () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Hello 世界', 'utf16le')]);
     const doc = await parseDocument(bytes, 'txt');
-    expect(doc.kind === 'text' && doc.markdown).toBe('Hello 世界');
+    expect(doc.kind === 'plain' && doc.pages).toEqual(['Hello 世界']);
   });
 
   it('takes a Markdown title from front matter and drops the front matter', async () => {
@@ -87,6 +87,6 @@ describe('parseDocument: failures', () => {
   it('rejects an unsupported doc_type with the list of supported ones', async () => {
     const error = await failure(Buffer.from('x'), 'pptx');
     expect(error.failedCode).toBe(FailedCode.Unsupported);
-    expect(error.message).toBe('unsupported doc_type "pptx" (supported: txt, md, markdown, html, pdf, docx, csv, json)');
+    expect(error.message).toBe('unsupported doc_type "pptx" (supported: txt, md, markdown, html, pdf, docx, csv, json, png, jpg, jpeg, webp, tiff, bmp)');
   });
 });

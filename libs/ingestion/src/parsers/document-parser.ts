@@ -1,19 +1,19 @@
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
 import { parseCsv } from './csv.parser';
-import { type DocType, isSupportedDocType, SUPPORTED_DOC_TYPES } from './doc-type';
+import { type DocType, isImageDocType, isSupportedDocType, SUPPORTED_DOC_TYPES } from './doc-type';
 import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './document-limits';
 import { parseDocx } from './docx.parser';
 import { parseHtml } from './html.parser';
 import { parseJson } from './json.parser';
 import { parseMarkdown } from './markdown.parser';
 import type { ParsedDocument } from './parsed-document';
-import { parsePdf } from './pdf.parser';
+import { NeedsOcrError, type OcrText, parsePdf } from './pdf.parser';
 import { parseTxt } from './txt.parser';
 
 export type { ParsedDocument } from './parsed-document';
 
-type Parser = (bytes: Buffer, limits: DocumentLimits) => ParsedDocument | Promise<ParsedDocument>;
+type Parser = (bytes: Buffer, limits: DocumentLimits, ocrText?: OcrText) => ParsedDocument | Promise<ParsedDocument>;
 
 const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   txt: { label: 'Text', parse: parseTxt },
@@ -24,7 +24,22 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   docx: { label: 'DOCX', parse: parseDocx },
   csv: { label: 'CSV', parse: parseCsv },
   json: { label: 'JSON', parse: parseJson },
+  png: { label: 'PNG', parse: parseImage },
+  jpg: { label: 'JPEG', parse: parseImage },
+  jpeg: { label: 'JPEG', parse: parseImage },
+  webp: { label: 'WebP', parse: parseImage },
+  tiff: { label: 'TIFF', parse: parseImage },
+  bmp: { label: 'BMP', parse: parseImage },
 };
+
+/** An image's text comes from OCR, done before parsing (one entry per image page). */
+function parseImage(_bytes: Buffer, _limits: DocumentLimits, ocrText?: OcrText): ParsedDocument {
+  const pages = Object.keys(ocrText ?? {})
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (pages.length === 0) throw new NeedsOcrError([], 0);
+  return { kind: 'plain', pages: pages.map((page) => ocrText?.[page] ?? ''), paged: true };
+}
 
 /**
  * Bytes -> text or table. Every failure is a PermanentError with a reason a user can act on
@@ -34,6 +49,7 @@ export async function parseDocument(
   bytes: Buffer,
   docType: DocType,
   limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS,
+  ocrText?: OcrText,
 ): Promise<ParsedDocument> {
   // Callers pass strings from requests and the database, so the type is checked at run time too.
   if (!isSupportedDocType(docType)) {
@@ -47,13 +63,16 @@ export async function parseDocument(
   const { label, parse } = PARSERS[docType];
   let parsed: ParsedDocument;
   try {
-    parsed = await parse(bytes, limits);
+    parsed = await parse(bytes, limits, ocrText);
   } catch (error) {
-    if (error instanceof PermanentError) throw error;
+    if (error instanceof PermanentError || error instanceof NeedsOcrError) throw error;
     throw new PermanentError(FailedCode.Corrupt, `${label} could not be read: ${shortReason(error)}`);
   }
   const document = tidy(parsed);
-  if (isEmpty(document)) throw new PermanentError(FailedCode.Empty, 'document is empty');
+  if (isEmpty(document)) {
+    const scanned = isImageDocType(docType) ? 'OCR found no text in the image' : 'document is empty';
+    throw new PermanentError(FailedCode.Empty, scanned);
+  }
   return document;
 }
 
@@ -61,17 +80,22 @@ export async function parseDocument(
 function tidy(document: ParsedDocument): ParsedDocument {
   const title = document.title?.replace(/\s+/g, ' ').trim() || undefined;
   if (document.kind === 'table') return { ...document, title };
-  const markdown = document.markdown
+  if (document.kind === 'plain') return { ...document, title, pages: document.pages.map(tidyText) };
+  return { kind: 'text', title, markdown: tidyText(document.markdown) };
+}
+
+function tidyText(text: string): string {
+  return text
     .replace(/\r\n?/g, '\n')
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/[ \t]+$/gm, '')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
-  return { kind: 'text', title, markdown };
 }
 
 function isEmpty(document: ParsedDocument): boolean {
   if (document.kind === 'text') return document.markdown.trim() === '';
+  if (document.kind === 'plain') return document.pages.every((page) => page.trim() === '');
   return document.header.every((cell) => cell.trim() === '') && document.rows.every((row) => row.every((cell) => cell.trim() === ''));
 }
 

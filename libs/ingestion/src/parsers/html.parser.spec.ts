@@ -37,6 +37,24 @@ describe('HTML parser', () => {
     expect(doc.markdown).not.toContain('color:red');
   });
 
+  it('drops nav, footer and cookie banners from a page that is not an article', async () => {
+    const html = `<html><body>
+      <nav><a href="/">Home</a> <a href="/docs">Docs</a></nav>
+      <div class="cookie-banner">We use cookies to improve your experience. Accept all</div>
+      <div id="gdpr-consent">Manage consent preferences</div>
+      <h1>Restart policy</h1><p>Restart the worker after each upgrade.</p>
+      <footer>Copyright 2026 ACME. Privacy. Terms.</footer>
+    </body></html>`;
+    const doc = await parseDocument(Buffer.from(html), 'html');
+    expect(doc.kind === 'text' && doc.markdown).toBe('# Restart policy\n\nRestart the worker after each upgrade.');
+  });
+
+  it('reads HTML nested deeper than any DOM library recurses, as text', async () => {
+    const html = `<html><body><p>Intro &amp; more</p>${'<div>'.repeat(5000)}deep sentence${'</div>'.repeat(5000)}</body></html>`;
+    const doc = await parseDocument(Buffer.from(html), 'html');
+    expect(doc.kind === 'text' && doc.markdown).toBe('Intro & more\n\ndeep sentence');
+  });
+
   it('keeps the whole body of a short page, with headings, lists, code and links', async () => {
     const html = `<html><head><title>FAQ</title></head><body>
       <h1>FAQ</h1><h2>Which ports?</h2><ul><li>HTTP: 8080</li><li>Metrics: 9100</li></ul>

@@ -2,6 +2,7 @@ import { PermanentError } from '@fjord/common';
 import { buildPdf } from '../../../../test/support/document-fixtures';
 import { FailedCode } from '../failed-code';
 import { parseDocument } from './document-parser';
+import { NeedsOcrError } from './pdf.parser';
 
 async function failure(bytes: Buffer): Promise<PermanentError> {
   const error = await parseDocument(bytes, 'pdf').then(
@@ -13,13 +14,14 @@ async function failure(bytes: Buffer): Promise<PermanentError> {
 }
 
 describe('PDF parser', () => {
-  it('extracts the text of every page, pages separated by a blank line', async () => {
-    const pdf = buildPdf([['Fjord user guide', 'Install the (server) first.'], ['Page two talks about backups.']]);
+  it('extracts the text of every page as plain pages (a PDF line is never a Markdown heading)', async () => {
+    const pdf = buildPdf([['Fjord user guide', '# Install the (server) first.'], ['Page two talks about backups.']]);
     const doc = await parseDocument(pdf, 'pdf');
     expect(doc).toEqual({
-      kind: 'text',
+      kind: 'plain',
       title: undefined,
-      markdown: 'Fjord user guide\nInstall the (server) first.\n\nPage two talks about backups.',
+      pages: ['Fjord user guide\n# Install the (server) first.', 'Page two talks about backups.'],
+      paged: true,
     });
   });
 
@@ -35,15 +37,40 @@ describe('PDF parser', () => {
     expect(pdf.equals(copy)).toBe(true);
   });
 
-  it('skips empty pages between pages with text', async () => {
-    const doc = await parseDocument(buildPdf([['First'], null, ['Third']]), 'pdf');
-    expect(doc.kind === 'text' && doc.markdown).toBe('First\n\nThird');
+  it('drops running headers, footers and page numbers, and joins hyphenated words', async () => {
+    const bodies = [
+      ['Pumps need oil every month.', 'Check the gauge first.'],
+      ['Recalibration takes two techni-', 'cians and one afternoon.'],
+      ['Valves are replaced yearly.', 'Order them early.'],
+      ['Keep the manual dry.', 'Store it indoors.'],
+    ];
+    const pages = bodies.map((body, i) => ['ACME Pump Manual - Confidential', ...body, `Page ${i + 1} of 4`]);
+    const doc = await parseDocument(buildPdf(pages), 'pdf');
+    expect(doc.kind === 'plain' && doc.pages).toEqual([
+      'Pumps need oil every month.\nCheck the gauge first.',
+      'Recalibration takes two technicians and one afternoon.',
+      'Valves are replaced yearly.\nOrder them early.',
+      'Keep the manual dry.\nStore it indoors.',
+    ]);
   });
 
-  it('reports a PDF without a text layer as unsupported, with a readable reason', async () => {
-    const error = await failure(buildPdf([null, null]));
-    expect(error.failedCode).toBe(FailedCode.Unsupported);
-    expect(error.message).toBe('PDF has no extractable text (scanned image?)');
+  it('keeps a line that repeats on fewer than half the pages', async () => {
+    const pages = [['Intro', 'Alpha'], ['Intro', 'Beta'], ['Gamma'], ['Delta'], ['Epsilon'], ['Zeta']];
+    const doc = await parseDocument(buildPdf(pages), 'pdf');
+    expect(doc.kind === 'plain' && doc.pages[0]).toBe('Intro\nAlpha');
+  });
+
+  it('asks for OCR of the pages without a text layer, and merges the recognised text in page order', async () => {
+    const pdf = buildPdf([['First page text'], null, ['Third page text']]);
+    const needs = await parseDocument(pdf, 'pdf').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(needs).toBeInstanceOf(NeedsOcrError);
+    expect((needs as NeedsOcrError).pages).toEqual([2]);
+    expect((needs as NeedsOcrError).pageCount).toBe(3);
+    const doc = await parseDocument(pdf, 'pdf', undefined, { 2: 'Scanned second page' });
+    expect(doc.kind === 'plain' && doc.pages).toEqual(['First page text', 'Scanned second page', 'Third page text']);
   });
 
   it('reports a password-protected PDF', async () => {

@@ -3,15 +3,23 @@ import { definePDFJSModule, extractText, getDocumentProxy } from 'unpdf';
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
 import type { DocumentLimits } from './document-limits';
+import { cleanPdfPages } from './pdf-page-cleanup';
 import type { ParsedDocument } from './parsed-document';
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
+/** A page with no text at all after cleanup (a lone page number is removed by it) has no text layer: a scan. */
+const MIN_TEXT_LAYER_CHARS = 1;
+
+/** Pages recognised by OCR (1-based page -> text), filled in for pages without a text layer. */
+export type OcrText = Readonly<Record<number, string>>;
+
 /**
- * PDF text via unpdf (PDF.js). PDFs carry no reliable heading structure, so pages become
- * paragraphs separated by blank lines and the chunker splits them by size.
+ * PDF text via unpdf (PDF.js), page by page. PDF text is plain (no Markdown), cleaned of running
+ * headers, footers and page numbers. Pages without a text layer are listed in `needsOcr` unless
+ * `ocrText` already holds them.
  */
-export async function parsePdf(bytes: Buffer, limits: DocumentLimits): Promise<ParsedDocument> {
+export async function parsePdf(bytes: Buffer, limits: DocumentLimits, ocrText?: OcrText): Promise<ParsedDocument> {
   await loadPdfjs();
   let pdf: PdfDocument;
   try {
@@ -30,13 +38,25 @@ export async function parsePdf(bytes: Buffer, limits: DocumentLimits): Promise<P
       throw new PermanentError(FailedCode.TooLarge, `PDF has ${pdf.numPages} pages; at most ${limits.maxPages} are accepted (MAX_DOCUMENT_PAGES)`);
     }
     const { text } = await extractText(pdf, { mergePages: false });
-    const pages = text.map(cleanPage).filter((page) => page !== '');
-    if (pages.length === 0) {
-      throw new PermanentError(FailedCode.Unsupported, 'PDF has no extractable text (scanned image?)');
-    }
-    return { kind: 'text', title: await readTitle(pdf), markdown: pages.join('\n\n') };
+    const pages = cleanPdfPages(text.map(cleanPage));
+    const scanned = pages.flatMap((page, i) => (page.replace(/\s+/g, '').length < MIN_TEXT_LAYER_CHARS ? [i + 1] : []));
+    const missing = scanned.filter((page) => ocrText?.[page] === undefined);
+    if (missing.length > 0) throw new NeedsOcrError(missing, pages.length);
+    const merged = pages.map((page, i) => (ocrText?.[i + 1] !== undefined ? ocrText[i + 1] : page));
+    return { kind: 'plain', title: await readTitle(pdf), pages: merged, paged: true };
   } finally {
     await pdf.destroy();
+  }
+}
+
+/** Not a failure: the caller OCRs these pages and parses again with their text. */
+export class NeedsOcrError extends Error {
+  constructor(
+    readonly pages: number[],
+    readonly pageCount: number,
+  ) {
+    super(`${pages.length} of ${pageCount} PDF pages have no text layer and need OCR`);
+    this.name = 'NeedsOcrError';
   }
 }
 

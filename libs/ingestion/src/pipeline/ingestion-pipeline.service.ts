@@ -14,8 +14,10 @@ import { lexicalTerms } from '@fjord/text';
 import { Chunk } from '../chunking/chunker';
 import { FailedCode } from '../failed-code';
 import { fetchDocument } from '../fetch/url-fetcher';
-import { DocType } from '../parsers/doc-type';
+import { OcrEngine, OcrError, sharedBytes } from '@fjord/ocr';
+import { DocType, isImageDocType } from '../parsers/doc-type';
 import { ParserOverrunError, ParserSandbox } from '../sandbox/parser-sandbox';
+import { ProgressReporter } from './progress-reporter';
 
 /** Chunks embedded per step; progress is written between steps. */
 const EMBED_STEP = 256;
@@ -42,6 +44,7 @@ export class IngestionPipeline {
     private readonly vectorIndex: VectorIndexService,
     private readonly metrics: MetricsService,
     private readonly sandbox: ParserSandbox,
+    private readonly ocr: OcrEngine,
   ) {}
 
   async process(job: IngestionJob, attempt: { number: number; isLast: boolean }): Promise<IngestionOutcome> {
@@ -77,13 +80,14 @@ export class IngestionPipeline {
   private async run(document: DocumentRecord): Promise<IngestionOutcome> {
     const collection = await this.collections.findById(document.collectionId);
     if (!collection) return 'skipped';
+    const reporter = new ProgressReporter(this.documents, document, this.logger);
 
-    const bytes = await this.stage('fetching', () => this.content(document));
-    const { chunks } = await this.stage('parsing', () => this.parse(document, bytes, collection.preprocessing));
+    const bytes = await this.stage('fetching', () => this.content(document, reporter));
+    const chunks = await this.stage('parsing', () => this.parse(document, bytes, collection.preprocessing, reporter));
     if (chunks.length === 0) throw new PermanentError(FailedCode.Empty, 'document has no text to index');
 
     const titled = chunks.map((chunk) => ({ ...chunk, title: chunk.title || document.docName }));
-    const vectors = await this.stage('embedding', () => this.embed(document, titled));
+    const vectors = await this.stage('embedding', () => this.embed(titled, reporter));
     const newPoints: NewPoint[] = titled.map((chunk, i) => ({
       pointId: pointIdOf(document.docId, chunk.chunkId),
       chunkId: chunk.chunkId,
@@ -93,6 +97,7 @@ export class IngestionPipeline {
       tokenCount: chunk.tokenCount,
       embedding: vectors[i],
       lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
+      ...(chunk.position ? { position: chunk.position } : {}),
     }));
     const totalTokens = titled.reduce((sum, c) => sum + c.tokenCount, 0);
 
@@ -107,7 +112,7 @@ export class IngestionPipeline {
         await this.documents.markDone(tx, document.id, {
           pointNum: newPoints.length,
           totalTokens,
-          progress: { stage: 'done', chunks_done: newPoints.length, chunks_total: newPoints.length },
+          progress: reporter.snapshot('done', { chunksDone: newPoints.length, chunksTotal: newPoints.length }),
         });
         await this.documents.deleteContentsBefore(tx, document.id, document.version);
         return true;
@@ -118,25 +123,31 @@ export class IngestionPipeline {
     return 'done';
   }
 
-  /** Parsing and chunking, in the sandbox; an overrun is retried up to PARSE_MAX_ATTEMPTS, then final. */
+  /**
+   * Parsing and chunking, in the sandbox; images, and PDF pages without a text layer, go through
+   * the OCR stage first. A parser overrun is retried up to PARSE_MAX_ATTEMPTS, then final.
+   */
   private async parse(
     document: DocumentRecord,
     bytes: Buffer,
     preprocessing: { chunk_length: number; merge_small_chunks: boolean },
-  ): Promise<{ chunks: Chunk[] }> {
+    reporter: ProgressReporter,
+  ): Promise<Chunk[]> {
+    const docType = document.docType as DocType;
+    const chunkOptions = { chunkLength: preprocessing.chunk_length, mergeSmallChunks: preprocessing.merge_small_chunks };
+    const parseWith = (ocrText?: Record<number, string>) =>
+      this.sandbox.parse(bytes, docType, chunkOptions, { onProgress: (update) => void reporter.report(update.stage) }, ocrText);
     try {
-      return await this.sandbox.parse(
-        bytes,
-        document.docType as DocType,
-        { chunkLength: preprocessing.chunk_length, mergeSmallChunks: preprocessing.merge_small_chunks },
-        {
-          onProgress: (update) => {
-            void this.documents
-              .updateProgress(document.id, document.version, progress(update.stage, 0, 0, update))
-              .catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'progress update failed'));
-          },
-        },
-      );
+      let ocrText = isImageDocType(docType) ? await this.recognize(bytes, 'image', [], reporter) : undefined;
+      await reporter.report('parsing');
+      let result = await parseWith(ocrText);
+      if (result.kind === 'needs-ocr') {
+        ocrText = await this.recognize(bytes, 'pdf', result.pages, reporter);
+        await reporter.report('parsing');
+        result = await parseWith(ocrText);
+      }
+      if (result.kind === 'needs-ocr') throw new Error('the parser asked for OCR of pages that were already recognised');
+      return result.chunks;
     } catch (error) {
       if (!(error instanceof ParserOverrunError)) throw error;
       this.logger.warn({ documentId: document.id, attempt: document.attempts, kind: error.kind, reason: error.message }, 'parser overrun');
@@ -148,11 +159,44 @@ export class IngestionPipeline {
     }
   }
 
-  private async content(document: DocumentRecord): Promise<Buffer> {
+  /**
+   * The OCR stage: pages recognised in OCR worker threads (OCR_CONCURRENCY across all documents),
+   * a few at a time per document so one long scan cannot hold every thread's queue.
+   */
+  private async recognize(bytes: Buffer, source: 'image' | 'pdf', pdfPages: number[], reporter: ProgressReporter): Promise<Record<number, string>> {
+    const availability = await this.ocr.availability();
+    const what = source === 'image' ? 'this image' : `${pdfPages.length} page${pdfPages.length === 1 ? '' : 's'} of this PDF without a text layer`;
+    if (!availability.available) throw new PermanentError(FailedCode.Unsupported, `${what} need${source === 'image' ? 's' : ''} OCR, which is not available: ${availability.reason}`);
+    const shared = sharedBytes(bytes);
+    try {
+      const pages = source === 'image' ? range(await this.ocr.imagePageCount(shared)) : pdfPages;
+      const text: Record<number, string> = {};
+      let done = 0;
+      await reporter.report('ocr', { pagesDone: 0, pagesTotal: pages.length });
+      const inFlight = Math.max(1, this.config.ocr.concurrency);
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < pages.length) {
+          const page = pages[next++];
+          const result = source === 'image' ? await this.ocr.recognize(shared, { page }) : await this.ocr.recognizePdfPage(shared, page);
+          text[page] = result.text;
+          done++;
+          await reporter.report('ocr', { pagesDone: done, pagesTotal: pages.length });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(inFlight, pages.length) }, lane));
+      return text;
+    } catch (error) {
+      if (error instanceof OcrError && error.permanent) throw new PermanentError(FailedCode.Unsupported, `OCR failed: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private async content(document: DocumentRecord, reporter: ProgressReporter): Promise<Buffer> {
     const stored = await this.documents.content(document.id, document.version);
     if (stored) return stored;
     if (!document.url) throw new PermanentError(FailedCode.Internal, 'the document content is missing');
-    await this.documents.updateProgress(document.id, document.version, progress('fetching'));
+    await reporter.report('fetching');
     const fetched = await fetchDocument(document.url, {
       allowPrivate: this.config.uploads.urlFetchAllowPrivate,
       timeoutMs: this.config.uploads.urlFetchTimeoutMs,
@@ -162,15 +206,13 @@ export class IngestionPipeline {
     return fetched.bytes;
   }
 
-  private async embed(document: DocumentRecord, chunks: Chunk[]): Promise<number[][]> {
+  private async embed(chunks: Chunk[], reporter: ProgressReporter): Promise<number[][]> {
     const vectors: number[][] = [];
     for (let start = 0; start < chunks.length; start += EMBED_STEP) {
       const step = chunks.slice(start, start + EMBED_STEP);
       const { vectors: stepVectors } = await this.embeddings.embedDocuments(step.map((c) => `${c.title}\n${c.content}`));
       vectors.push(...stepVectors);
-      if (chunks.length > EMBED_STEP) {
-        await this.documents.updateProgress(document.id, document.version, progress('embedding', vectors.length, chunks.length));
-      }
+      await reporter.report('embedding', { chunksDone: vectors.length, chunksTotal: chunks.length });
     }
     return vectors;
   }
@@ -185,16 +227,10 @@ export class IngestionPipeline {
   }
 }
 
-function progress(
-  stage: IngestionProgress['stage'],
-  done = 0,
-  total = 0,
-  pages?: { pagesDone: number; pagesTotal: number },
-): IngestionProgress {
-  return {
-    stage,
-    chunks_done: done,
-    chunks_total: total,
-    ...(pages && pages.pagesTotal > 0 ? { pages_done: pages.pagesDone, pages_total: pages.pagesTotal } : {}),
-  };
+function progress(stage: IngestionProgress['stage']): IngestionProgress {
+  return { stage, chunks_done: 0, chunks_total: 0, stage_started_at: new Date().toISOString() };
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
 }

@@ -7,6 +7,7 @@ import { PermanentError } from '@fjord/common';
 import { chunkDocument } from '../chunking/chunker';
 import { FailedCode } from '../failed-code';
 import { parseDocument } from '../parsers/document-parser';
+import { NeedsOcrError } from '../parsers/pdf.parser';
 import { CHUNK_BATCH, type ParseReply, type ParseRequest } from './sandbox-protocol';
 
 function send(reply: ParseReply): Promise<void> {
@@ -19,7 +20,7 @@ function send(reply: ParseReply): Promise<void> {
 async function handle(request: ParseRequest): Promise<void> {
   try {
     await send({ type: 'progress', stage: 'parsing', pagesDone: 0, pagesTotal: 0 });
-    const parsed = await parseDocument(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), request.docType, request.limits);
+    const parsed = await parseDocument(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), request.docType, request.limits, request.ocrText);
     await send({ type: 'progress', stage: 'chunking', pagesDone: 0, pagesTotal: 0 });
     const chunks = await chunkDocument(parsed, request.chunkOptions);
     for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
@@ -27,6 +28,10 @@ async function handle(request: ParseRequest): Promise<void> {
     }
     await send({ type: 'done', title: parsed.title });
   } catch (error) {
+    if (error instanceof NeedsOcrError) {
+      await send({ type: 'needs-ocr', pages: error.pages, pageCount: error.pageCount });
+      return;
+    }
     const permanent = error instanceof PermanentError;
     await send({
       type: 'failed',

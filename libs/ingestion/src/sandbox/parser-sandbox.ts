@@ -22,10 +22,10 @@ export class ParserOverrunError extends Error {
   }
 }
 
-export interface SandboxResult {
-  title?: string;
-  chunks: Chunk[];
-}
+export type SandboxResult =
+  | { kind: 'chunks'; title?: string; chunks: Chunk[] }
+  /** Pages without a text layer (or, for an image, every page: `pages` empty) to OCR and parse again. */
+  | { kind: 'needs-ocr'; pages: number[]; pageCount: number };
 
 export interface SandboxCallbacks {
   onProgress?: (progress: ParseProgress) => void;
@@ -63,7 +63,13 @@ export class ParserSandbox implements OnModuleDestroy {
 
   constructor(private readonly limits: ParsingLimits) {}
 
-  async parse(bytes: Buffer, docType: DocType, chunkOptions: ChunkOptions, callbacks: SandboxCallbacks = {}): Promise<SandboxResult> {
+  async parse(
+    bytes: Buffer,
+    docType: DocType,
+    chunkOptions: ChunkOptions,
+    callbacks: SandboxCallbacks = {},
+    ocrText?: Record<number, string>,
+  ): Promise<SandboxResult> {
     if (this.closed) throw new Error('the parser sandbox is closed');
     const worker = this.take();
     const request: ParseRequest = {
@@ -72,6 +78,7 @@ export class ParserSandbox implements OnModuleDestroy {
       docType,
       chunkOptions,
       limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes },
+      ocrText,
     };
     try {
       const result = await this.run(worker, request, callbacks);
@@ -116,7 +123,10 @@ export class ParserSandbox implements OnModuleDestroy {
             for (const chunk of reply.chunks) chunks.push(chunk);
             return;
           case 'done':
-            settle(() => resolve({ title: reply.title, chunks }));
+            settle(() => resolve({ kind: 'chunks', title: reply.title, chunks }));
+            return;
+          case 'needs-ocr':
+            settle(() => resolve({ kind: 'needs-ocr', pages: reply.pages, pageCount: reply.pageCount }));
             return;
           case 'failed':
             settle(() => reject(reply.permanent ? new PermanentError(reply.failedCode, reply.reason) : new Error(reply.reason)));

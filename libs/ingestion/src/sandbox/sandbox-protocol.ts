@@ -9,6 +9,8 @@ export interface ParseRequest {
   docType: DocType;
   chunkOptions: ChunkOptions;
   limits: DocumentLimits;
+  /** Text of pages already recognised by OCR (1-based page -> text). */
+  ocrText?: Record<number, string>;
 }
 
 /** What the sandbox reports while it works; `pagesTotal` is 0 for formats without pages. */
@@ -23,6 +25,7 @@ export type ParseReply =
   | ({ type: 'progress' } & ParseProgress)
   | { type: 'chunks'; chunks: Chunk[] }
   | { type: 'done'; title?: string }
-  | { type: 'failed'; failedCode: number; reason: string; permanent: boolean };
+  | { type: 'failed'; failedCode: number; reason: string; permanent: boolean }
+  | { type: 'needs-ocr'; pages: number[]; pageCount: number };
 
 export const CHUNK_BATCH = 256;

@@ -7,7 +7,7 @@ export enum ProcessStatus {
   Processing = 6,
 }
 
-export type IngestionStage = 'queued' | 'fetching' | 'parsing' | 'chunking' | 'embedding' | 'indexing' | 'done' | 'failed';
+export type IngestionStage = 'queued' | 'fetching' | 'parsing' | 'ocr' | 'chunking' | 'embedding' | 'indexing' | 'done' | 'failed';
 
 export interface IngestionProgress {
   stage: IngestionStage;
@@ -16,4 +16,6 @@ export interface IngestionProgress {
   /** Pages (or slides, sheets) done and in all, for formats that have them. */
   pages_done?: number;
   pages_total?: number;
+  /** ISO time the current stage started. */
+  stage_started_at?: string;
 }

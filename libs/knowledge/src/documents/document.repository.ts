@@ -185,7 +185,7 @@ export class DocumentRepository {
 
   async updateProgress(id: number, version: number, progress: IngestionProgress): Promise<void> {
     await this.db.query(
-      `UPDATE documents SET progress = $3 WHERE id = $1 AND version = $2 AND status = ${ProcessStatus.Processing}`,
+      `UPDATE documents SET progress = $3, updated_at = now() WHERE id = $1 AND version = $2 AND status = ${ProcessStatus.Processing}`,
       [id, version, JSON.stringify(progress)],
     );
   }

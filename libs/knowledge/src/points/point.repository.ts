@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { toSql } from 'pgvector';
 import { DB, Db, Queryable } from '@fjord/database';
+import type { PointPosition } from './point-position';
 
 export interface NewPoint {
   pointId: string;
@@ -11,6 +12,7 @@ export interface NewPoint {
   tokenCount: number;
   embedding: number[];
   lexicalTerms: string[];
+  position?: PointPosition;
 }
 
 export interface PointRecord {
@@ -23,6 +25,7 @@ export interface PointRecord {
   chunkType: string;
   content: string;
   tokenCount: number;
+  position?: PointPosition;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -38,11 +41,12 @@ interface PointRow {
   chunk_type: string;
   content: string;
   token_count: number;
+  position: PointPosition | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'p.id, p.point_id, p.collection_id, p.document_id, p.chunk_id, p.chunk_title, p.chunk_type, p.content, p.token_count, p.created_at, p.updated_at';
+const COLUMNS = 'p.id, p.point_id, p.collection_id, p.document_id, p.chunk_id, p.chunk_title, p.chunk_type, p.content, p.token_count, p.position, p.created_at, p.updated_at';
 
 function toRecord(row: PointRow): PointRecord {
   return {
@@ -55,6 +59,7 @@ function toRecord(row: PointRow): PointRecord {
     chunkType: row.chunk_type,
     content: row.content,
     tokenCount: row.token_count,
+    ...(row.position ? { position: row.position } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -74,11 +79,11 @@ export class PointRepository {
     if (points.length === 0) return;
     await tx.query(
       `INSERT INTO points (point_id, collection_id, document_id, chunk_id, chunk_title, chunk_type, content, token_count,
-                           embedding, lexical_terms, lexical_length)
+                           embedding, lexical_terms, lexical_length, position)
        SELECT t.point_id, $1, $2, t.chunk_id, t.chunk_title, t.chunk_type, t.content, t.token_count,
-              t.embedding::vector, t.lexical_terms, t.lexical_length
-         FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::int[])
-           AS t(point_id, chunk_id, chunk_title, chunk_type, content, token_count, embedding, lexical_terms, lexical_length)`,
+              t.embedding::vector, t.lexical_terms, t.lexical_length, t.position::jsonb
+         FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[])
+           AS t(point_id, chunk_id, chunk_title, chunk_type, content, token_count, embedding, lexical_terms, lexical_length, position)`,
       [
         collectionId,
         documentId,
@@ -91,6 +96,7 @@ export class PointRepository {
         points.map((p) => toSql(p.embedding) as string),
         points.map((p) => p.lexicalTerms.join(' ')),
         points.map((p) => p.lexicalTerms.length),
+        points.map((p) => (p.position ? JSON.stringify(p.position) : null)),
       ],
     );
   }

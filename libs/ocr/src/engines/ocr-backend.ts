@@ -6,7 +6,8 @@ import { OcrEngineName, OcrLanguage, OcrLine } from '../ocr.types';
  */
 export interface OcrBackend {
   readonly name: OcrEngineName;
-  recognize(png: Buffer, languages: OcrLanguage[]): Promise<OcrLine[][]>;
+  /** `timeoutMs` bounds work outside the thread (a child process), which stopping the thread would not end. */
+  recognize(png: Buffer, languages: OcrLanguage[], timeoutMs: number): Promise<OcrLine[][]>;
   close(): Promise<void>;
 }
 

@@ -67,14 +67,16 @@ export class TesseractCliBackend implements OcrBackend {
 
   constructor(private readonly binary = 'tesseract') {}
 
-  async recognize(png: Buffer, languages: OcrLanguage[]): Promise<OcrLine[][]> {
+  async recognize(png: Buffer, languages: OcrLanguage[], timeoutMs: number): Promise<OcrLine[][]> {
     const settings = Object.entries(TESSERACT_PARAMETERS)
       .filter(([name]) => name !== 'tessedit_pageseg_mode')
       .flatMap(([name, value]) => ['-c', `${name}=${value}`]);
     const args = ['stdin', 'stdout', '-l', languages.join('+'), '--oem', '1', '--psm', TESSERACT_PARAMETERS.tessedit_pageseg_mode, ...settings, 'tsv'];
     const tsv = await new Promise<string>((resolve, reject) => {
       // One thread per process: pages run in parallel across lanes, and OpenMP threads would fight over the cores.
-      const child = spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_THREAD_LIMIT: '1' } });
+      // The timeout kills the process: when the page overruns, the main thread stops this thread,
+      // which would leave a child process running on its own.
+      const child = spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, OMP_THREAD_LIMIT: '1' }, timeout: timeoutMs, killSignal: 'SIGKILL' });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

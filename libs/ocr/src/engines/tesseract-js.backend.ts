@@ -65,6 +65,7 @@ export class TesseractJsBackend implements OcrBackend {
   private workerLanguages = '';
 
   async recognize(png: Buffer, languages: OcrLanguage[]): Promise<OcrLine[][]> {
+    // No timeout here: its WebAssembly runs in threads that end with this one.
     const worker = await this.workerFor(languages);
     const { data } = await worker.recognize(png, {}, { blocks: true, text: false });
     return (data.blocks ?? []).map((block) =>

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { toSql } from 'pgvector';
 import { DB, Db } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
+import type { PointPosition } from '@fjord/knowledge/points/point-position';
 import { coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
 import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
@@ -20,6 +21,7 @@ export interface HitPoint {
   chunkTitle: string;
   chunkType: string;
   content: string;
+  position?: PointPosition;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -45,6 +47,7 @@ interface HitPointRow {
   chunk_title: string;
   chunk_type: string;
   content: string;
+  position: PointPosition | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -62,7 +65,7 @@ interface HitDocumentRow {
   updated_at: Date;
 }
 
-const POINT_COLUMNS = 'p.id, p.point_id, p.document_id, p.chunk_id, p.chunk_title, p.chunk_type, p.content, p.created_at, p.updated_at';
+const POINT_COLUMNS = 'p.id, p.point_id, p.document_id, p.chunk_id, p.chunk_title, p.chunk_type, p.content, p.position, p.created_at, p.updated_at';
 const DOCUMENT_COLUMNS = 'd.id, d.doc_id, d.doc_name, d.doc_type, d.add_type, d.url, d.meta, d.created_at, d.updated_at';
 
 function toPoint(row: HitPointRow): HitPoint {
@@ -74,6 +77,7 @@ function toPoint(row: HitPointRow): HitPoint {
     chunkTitle: row.chunk_title,
     chunkType: row.chunk_type,
     content: row.content,
+    ...(row.position ? { position: row.position } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
