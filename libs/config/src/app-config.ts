@@ -88,6 +88,8 @@ export const envSchema = z.object({
   /** How long a worker's job lock lasts; a killed worker's job is picked up again after this. */
   INGEST_LOCK_MS: int(1_000).default(30_000),
   /** Parsers run in a child process with these caps; an overrun fails that document only. */
+  /** A document whose progress has not moved for this long is failed as stuck (doc/retry re-queues it). */
+  INGEST_STUCK_MS: int(1_000).default(900_000),
   PARSE_TIMEOUT_MS: int(1_000).default(300_000),
   PARSE_MAX_MEMORY_MB: int(64, 65_536).default(512),
   PARSE_MAX_ATTEMPTS: int(1, 10).default(2),
@@ -169,7 +171,7 @@ export interface AppConfig {
   adminApiKey?: string;
   accessKeys: { pairs: Array<{ accessKeyId: string; secretAccessKey: string }>; encryptionKey?: string; maxSkewSeconds: number };
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
-  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
+  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number; stuckMs: number };
   parsing: ParsingLimits;
   embedding: {
     provider: 'local' | 'openai';
@@ -288,7 +290,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,
       urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
     },
-    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS },
+    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS, stuckMs: env.INGEST_STUCK_MS },
     parsing: {
       timeoutMs: env.PARSE_TIMEOUT_MS,
       maxMemoryMb: env.PARSE_MAX_MEMORY_MB,
