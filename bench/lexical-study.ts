@@ -89,6 +89,11 @@ const VARIANTS: Variant[] = [
   { name: 'bigrams + cut (HMM) + stopwords + chars x0.2, k1 0.9', options: { ...CUT, words: 'cut-hmm', unigrams: true }, weights: { char: 0.2 }, k1: 0.9 },
   { name: 'bigrams + search + stopwords + chars x0.2, k1 0.9', options: { ...CUT, words: 'search', unigrams: true }, weights: { char: 0.2 }, k1: 0.9 },
   { name: 'bigrams + cut + stopwords + chars x0.2', options: { ...CUT, unigrams: true }, weights: { char: 0.2 } },
+  { name: 'bigrams + cut + stopwords + chars x0.35', options: { ...CUT, unigrams: true }, weights: { char: 0.35 } },
+  { name: 'bigrams + cut + stopwords + chars x0.2, words x1.5', options: { ...CUT, unigrams: true }, weights: { char: 0.2, word: 1.5 } },
+  { name: 'bigrams + cut + stopwords + chars x0.5', options: { ...CUT, unigrams: true }, weights: { char: 0.5 } },
+  { name: 'bigrams + cut + stopwords + chars x0.75', options: { ...CUT, unigrams: true }, weights: { char: 0.75 } },
+  { name: 'bigrams + cut + stopwords + chars x1', options: { ...CUT, unigrams: true } },
 ];
 
 /** BM25 over an in-memory inverted index; `fieldOf` splits terms into fields with their own lengths. */

@@ -91,7 +91,7 @@ describe('one owner per data directory', () => {
     expect(info.code).toBe(0);
     expect(info.data.collection_name).toBe('kept');
 
-    await stop(third, 'SIGTERM');
+    expect(await stop(third, 'SIGTERM')).toBe(0);
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
   });
 

@@ -89,5 +89,36 @@ describe.each(BACKENDS)('hostile documents (%s)', (backend) => {
     expect(crashy.process_status).toBe(1);
     expect(crashy.failed_code).toBe(7);
     expect(crashy.failed_reason).toBe('gave up after 3 attempts that ended without a result (the process stopped while processing this document)');
+
+    // Once the cause is fixed, doc/retry (ext) queues it again from its stored bytes, with fresh attempts.
+    const retried = await stack.post(`${KB}/doc/retry`, { collection_name: 'hostile', doc_id: 'crashy' });
+    expect(retried.status).toBe(200);
+    expect(retried.body.data.status.process_status).toBe(2);
+    const again = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'crashy' });
+    expect(again.process_status).toBe(0);
+    expect(again.failed_reason).toBeUndefined();
+    expect(again.info.point_num).toBe(1);
+
+    const notFailed = await stack.post(`${KB}/doc/retry`, { collection_name: 'hostile', doc_id: 'crashy' });
+    expect(notFailed.status).toBe(400);
+    expect(notFailed.body).toMatchObject({ code: 1000003, message: 'doc crashy has process_status 0; only a failed document (1) can be retried' });
+    const missing = await stack.post(`${KB}/doc/retry`, { collection_name: 'hostile', doc_id: 'nope' });
+    expect(missing.body.code).toBe(1001001);
+  });
+
+  it('fails a document whose stage made no progress for INGEST_STUCK_MS, with the stage in the reason', async () => {
+    await upload(stack, 'hostile', 'stuck', 'stuck.txt', 'A document that will look stuck in embedding.');
+    expect((await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'stuck' })).process_status).toBe(0);
+    const db = stack.app.get<Db>(DB);
+    // As a hung stage leaves it: processing, its last progress report 20 minutes old.
+    await db.query(
+      `UPDATE documents SET status = 6, progress = '{"stage":"embedding","chunks_done":0,"chunks_total":1}', updated_at = now() - interval '20 minutes' WHERE doc_id = 'stuck'`,
+    );
+    await stack.app.get(IngestionRecoveryService).recover();
+    const stuck = await waitForDocument(stack, { collection_name: 'hostile', doc_id: 'stuck' });
+    expect(stuck.process_status).toBe(1);
+    expect(stuck.failed_code).toBe(8);
+    expect(stuck.failed_reason).toBe('no progress for more than 900 s in stage embedding (INGEST_STUCK_MS); doc/retry queues it again');
+    expect(stuck.info.progress.stage).toBe('failed');
   });
 });

@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { Authenticator, PublicRoutes, authenticateBeforeBody, verifySignedBody } from '@fjord/auth';
 import { AppConfig } from '@fjord/config';
-import { requestIdMiddleware } from '@fjord/observability';
+import { QuietFrameworkLogger, requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
 import { verifyWellFormedJson } from './http/json-body-guard';
 
@@ -15,7 +15,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   app.use(requestIdMiddleware);
   // Credentials are checked before any body is read; a signed body is checked before it is parsed.
   app.use(authenticateBeforeBody(app.get(Authenticator), app.get(PublicRoutes)));
@@ -28,7 +28,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
     },
   });
   app.set('x-powered-by', false);
-  app.enableShutdownHooks();
+  // process.exit rather than re-raising the signal: the 'exit' event lets pino flush and the stop be logged.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   const openApi = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

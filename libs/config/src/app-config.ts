@@ -57,6 +57,8 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: short human-readable lines; `json`: one JSON object per line. Default: pretty in a terminal, json otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 
   DATABASE_URL: url.optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -86,6 +88,8 @@ export const envSchema = z.object({
   /** How long a worker's job lock lasts; a killed worker's job is picked up again after this. */
   INGEST_LOCK_MS: int(1_000).default(30_000),
   /** Parsers run in a child process with these caps; an overrun fails that document only. */
+  /** A document whose progress has not moved for this long is failed as stuck (doc/retry re-queues it). */
+  INGEST_STUCK_MS: int(1_000).default(900_000),
   PARSE_TIMEOUT_MS: int(1_000).default(300_000),
   PARSE_MAX_MEMORY_MB: int(64, 65_536).default(512),
   PARSE_MAX_ATTEMPTS: int(1, 10).default(2),
@@ -126,6 +130,9 @@ export const envSchema = z.object({
   /** Tokens a model's window holds, for rolling truncation, unless the model name says (`-32k`) or the context sets max_window_tokens. */
   LLM_CONTEXT_WINDOW: int(256).default(32_768),
 
+  /** Knowledge chat: passages scoring below this are neither given to the model nor listed in references. */
+  KNOWLEDGE_CHAT_MIN_SCORE: num(0, 1).default(0.1),
+
   /** OCR of scanned PDF pages and images: `auto` takes tesseract.js (npm) and falls back to the tesseract program. */
   OCR_ENGINE: z.enum(['auto', 'tesseract.js', 'tesseract-cli']).default('auto'),
   /** Tesseract language codes joined by `+`, e.g. `chi_sim+eng+jpn`. */
@@ -157,12 +164,14 @@ export interface AppConfig {
   http: { port: number; host: string; maxJsonBytes: number };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Unset: pretty when stdout is a terminal, json otherwise. */
+  logFormat?: 'pretty' | 'json';
   database: { url?: string; poolSize: number };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
   accessKeys: { pairs: Array<{ accessKeyId: string; secretAccessKey: string }>; encryptionKey?: string; maxSkewSeconds: number };
   uploads: { maxBytes: number; urlFetchAllowPrivate: boolean; urlFetchTimeoutMs: number };
-  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number };
+  ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number; stuckMs: number };
   parsing: ParsingLimits;
   embedding: {
     provider: 'local' | 'openai';
@@ -192,6 +201,7 @@ export interface AppConfig {
     contextWindow: number;
   };
   contextCache: { sweepIntervalMs: number };
+  knowledgeChat: { minScore: number };
   ocr: { engine: Env['OCR_ENGINE']; languages: string[]; concurrency: number; pageTimeoutMs: number };
   /** Per key kind, counted per key; shared through Redis when REDIS_URL is set. */
   rateLimits: { admin: KindRateLimits; bot: KindRateLimits };
@@ -266,6 +276,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES },
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
@@ -279,7 +290,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,
       urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
     },
-    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS },
+    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS, stuckMs: env.INGEST_STUCK_MS },
     parsing: {
       timeoutMs: env.PARSE_TIMEOUT_MS,
       maxMemoryMb: env.PARSE_MAX_MEMORY_MB,
@@ -314,6 +325,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       contextWindow: env.LLM_CONTEXT_WINDOW,
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
+    knowledgeChat: { minScore: env.KNOWLEDGE_CHAT_MIN_SCORE },
     ocr: {
       engine: env.OCR_ENGINE,
       languages: env.OCR_LANGUAGES.split('+'),

@@ -18,6 +18,8 @@ export enum FailedCode {
   EmbeddingFailed = 6,
   /** Parsing went past its time or memory cap (PARSE_TIMEOUT_MS, PARSE_MAX_MEMORY_MB), or kept crashing the process. */
   ParseLimit = 7,
+  /** No progress for longer than INGEST_STUCK_MS; doc/retry queues it again. */
+  Stuck = 8,
   /** A bug or an infrastructure failure on our side. */
   Internal = 9,
 }

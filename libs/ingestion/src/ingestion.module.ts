@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { INGESTION_QUEUE, InProcessIngestionQueue, IngestionQueue } from '@fjord/jobs';
 import { KnowledgeModule } from '@fjord/knowledge/knowledge.module';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
@@ -22,12 +22,15 @@ import { ParserSandbox } from './sandbox/parser-sandbox';
   ],
   exports: [IngestionPipeline, IngestionRecoveryService],
 })
-export class IngestionModule implements OnApplicationBootstrap {
+export class IngestionModule implements OnApplicationBootstrap, OnModuleDestroy {
+  private stuckTimer?: NodeJS.Timeout;
+
   constructor(
     @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
     private readonly pipeline: IngestionPipeline,
     private readonly recovery: IngestionRecoveryService,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -37,5 +40,13 @@ export class IngestionModule implements OnApplicationBootstrap {
       await this.pipeline.process(job, attempt);
     });
     await this.recovery.recover();
+    // The worker runs recovery (stuck documents included) every minute; embedded mode checks here.
+    const every = Math.min(60_000, Math.max(1_000, Math.floor(this.config.ingestion.stuckMs / 2)));
+    this.stuckTimer = setInterval(() => void this.recovery.failStuck().catch(() => undefined), every);
+    this.stuckTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.stuckTimer);
   }
 }

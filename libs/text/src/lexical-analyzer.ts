@@ -8,10 +8,10 @@ import { type CjkTermOptions, EQUAL_QUERY_WEIGHTS, type QueryTermWeights, lexica
  *
  * - 1: `analyze` (CJK as character bigrams).
  * - 2: as 1, plus jieba words (precise mode) and single characters, both tagged so they never
- *   share a posting list with a bigram, without Chinese function and question words; a query's
- *   single characters weigh 0.2 (they only break ties and let a one-character query match inside
- *   words). Chosen by the lexical study on stard-statutes and CMRC (docs/benchmarks.md, "Chinese
- *   lexical analysis").
+ *   share a posting list with a bigram, without Chinese function and question words; every term of
+ *   a query weighs the same (single characters also let a one-character query match inside words).
+ *   Chosen by the lexical study on stard-statutes and CMRC (docs/benchmarks.md, "Chinese lexical
+ *   analysis").
  * Text without CJK characters gets the same terms under every version.
  */
 export type LexicalAnalyzerVersion = 1 | 2;
@@ -19,8 +19,11 @@ export const LATEST_LEXICAL_ANALYZER: LexicalAnalyzerVersion = 2;
 
 export const LEXICAL_ANALYZER_2: CjkTermOptions = { bigrams: true, words: 'cut', unigrams: true, stopwords: true };
 
-/** How much a query term of each kind weighs under version 2. */
-export const QUERY_WEIGHTS_2: QueryTermWeights = { ...EQUAL_QUERY_WEIGHTS, char: 0.2 };
+/**
+ * How much a query term of each kind weighs under version 2: all alike. The study tried characters
+ * at 0.1-0.75 and words at 0.5-2; query weights change no stored term, so they can be re-tuned freely.
+ */
+export const QUERY_WEIGHTS_2: QueryTermWeights = EQUAL_QUERY_WEIGHTS;
 
 export function isLexicalAnalyzerVersion(version: number): version is LexicalAnalyzerVersion {
   return version === 1 || version === 2;

@@ -40,6 +40,13 @@ export class DocumentController {
     return docInfo(collection, document);
   }
 
+  @Post('retry')
+  @HttpCode(200)
+  async retry(@Body() body: DocRefDto) {
+    const { collection, document } = await this.documents.retry(body);
+    return docInfo(collection, document);
+  }
+
   @Post('list')
   @HttpCode(200)
   async list(@Body() body: ListDocumentsDto) {

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { INGESTION_QUEUE, IngestionQueue } from '@fjord/jobs';
 import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { ProcessStatus } from '@fjord/knowledge/documents/document-status';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { MetricsService } from '@fjord/observability';
+import { FailedCode } from '../failed-code';
 
 const STATE_NAMES: Record<number, string> = {
   [ProcessStatus.Queued]: 'queued',
@@ -23,9 +25,18 @@ export class IngestionRecoveryService {
     private readonly documents: DocumentRepository,
     @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Documents whose stage has not moved for INGEST_STUCK_MS fail with a reason instead of hanging unseen. */
+  async failStuck(): Promise<number> {
+    const stuck = await this.documents.failStuck(this.config.ingestion.stuckMs, FailedCode.Stuck);
+    if (stuck) this.logger.warn({ stuck }, 'failed documents that made no progress');
+    return stuck;
+  }
+
   async recover(): Promise<{ requeued: number; deleted: number }> {
+    await this.failStuck();
     let requeued = 0;
     let deleted = 0;
     for (const doc of await this.documents.unfinished()) {

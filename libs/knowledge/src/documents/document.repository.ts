@@ -232,6 +232,33 @@ export class DocumentRepository {
     );
   }
 
+  /**
+   * Fails every document whose processing has not reported progress (each report refreshes
+   * updated_at) for `olderThanMs`. Returns how many.
+   */
+  async failStuck(olderThanMs: number, failedCode: number): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE documents SET status = ${ProcessStatus.Failed}, failed_code = $2,
+              failed_reason = 'no progress for more than ' || ($1::bigint / 1000) || ' s in stage ' || coalesce(progress->>'stage', 'processing')
+                              || ' (INGEST_STUCK_MS); doc/retry queues it again',
+              progress = jsonb_set(coalesce(progress, '{}'::jsonb), '{stage}', '"failed"'), updated_at = now()
+        WHERE status = ${ProcessStatus.Processing} AND updated_at < now() - make_interval(secs => $1::bigint / 1000.0)`,
+      [olderThanMs, failedCode],
+    );
+    return rowCount;
+  }
+
+  /** A failed version back to queued with fresh attempts (doc/retry); undefined unless it was failed. */
+  async requeueFailed(id: number, version: number, progress: IngestionProgress): Promise<DocumentRecord | undefined> {
+    const { rows } = await this.db.query<DocumentRow>(
+      `UPDATE documents SET status = ${ProcessStatus.Queued}, attempts = 0, failed_code = NULL, failed_reason = NULL, progress = $3, updated_at = now()
+        WHERE id = $1 AND version = $2 AND status = ${ProcessStatus.Failed}
+        RETURNING ${COLUMNS}`,
+      [id, version, JSON.stringify(progress)],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+
   async markDeleting(id: number): Promise<void> {
     await this.db.query(`UPDATE documents SET status = ${ProcessStatus.Deleting}, updated_at = now() WHERE id = $1`, [id]);
   }

@@ -110,6 +110,28 @@ export class DocumentService {
     await this.documents.delete(document.id);
   }
 
+  /**
+   * (ext) doc/retry: a failed document is queued again from its stored bytes (or its URL), with
+   * fresh attempts, without a new upload. Anything not failed is refused: it is done, or on its way.
+   */
+  async retry(ref: DocRefInput): Promise<DocumentWithCollection> {
+    const collection = await this.collections.resolve(ref);
+    const document = await this.find(collection, ref.doc_id);
+    const requeued =
+      document.status === ProcessStatus.Failed
+        ? await this.documents.requeueFailed(document.id, document.version, { stage: 'queued', chunks_done: 0, chunks_total: 0, stage_started_at: new Date().toISOString() })
+        : undefined;
+    if (!requeued) {
+      throw new DomainError(
+        ErrorCode.InvalidRequest,
+        `doc ${ref.doc_id} has process_status ${document.status}; only a failed document (1) can be retried`,
+        { param: 'doc_id' },
+      );
+    }
+    await this.queue.enqueue({ documentId: requeued.id, version: requeued.version }).catch(() => undefined);
+    return { collection, document: requeued };
+  }
+
   async updateMeta(ref: DocRefInput, meta: MetaEntry[]): Promise<void> {
     const collection = await this.collections.resolve(ref);
     const document = await this.find(collection, ref.doc_id);
