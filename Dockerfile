@@ -10,7 +10,7 @@
 # (npm/cli#9846). `npm install` then installs from the same lock, keeping every locked version.
 
 # ---- build: every dependency, TypeScript compiled to dist/ ------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json .npmrc ./
@@ -19,7 +19,7 @@ COPY . .
 RUN npm run build
 
 # ---- runtime: production dependencies + dist/ + migrations/, as the unprivileged `node` user ---------
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

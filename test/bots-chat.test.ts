@@ -28,7 +28,9 @@ describe.each(BACKENDS)('bot chat on %s', (backend) => {
 
   beforeAll(async () => {
     fake = await FakeOpenAiServer.start({ reply: () => REPLY });
+    // No relevance floor: these tests cite every passage of a tiny corpus, weak ones included.
     stack = await startTestStack(backend, {
+      KNOWLEDGE_CHAT_MIN_SCORE: '0',
       LLM_BASE_URL: fake.baseUrl,
       LLM_API_KEY: 'sk-upstream',
       LLM_MODEL_MAP: JSON.stringify({ [MODEL]: UPSTREAM }),

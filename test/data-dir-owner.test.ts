@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE_NAME } from '@fjord/database';
+import { createTestDatabase, hasPostgres, hasRedis } from './support/test-database';
 import { TEST_ADMIN_KEY } from './support/test-stack';
 import { freePort, until } from './support/processes';
 
@@ -91,7 +92,7 @@ describe('one owner per data directory', () => {
     expect(info.code).toBe(0);
     expect(info.data.collection_name).toBe('kept');
 
-    await stop(third, 'SIGTERM');
+    expect(await stop(third, 'SIGTERM')).toBe(0);
     expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
   });
 
@@ -104,5 +105,19 @@ describe('one owner per data directory', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^fjord worker: REDIS_URL and DATABASE_URL are not set;/);
     expect(existsSync(workerDataDir)).toBe(false);
+  });
+
+  (hasPostgres && hasRedis ? it : it.skip)('the worker keeps a heartbeat file fresh for its health check, and stops cleanly', async () => {
+    const fresh = await createTestDatabase();
+    const workerDataDir = join(dataDir, 'worker');
+    const worker = start(WORKER_MAIN, { DATA_DIR: workerDataDir, DATABASE_URL: fresh.url, REDIS_URL: process.env.REDIS_URL as string, QUEUE_PREFIX: `hb${process.pid}`, LOG_LEVEL: 'silent' });
+    running.push(worker);
+    try {
+      await until('the first heartbeat', async () => (existsSync(join(workerDataDir, 'worker-heartbeat')) ? true : undefined));
+      expect(await stop(worker, 'SIGTERM')).toBe(0);
+    } finally {
+      await stop(worker);
+      await fresh.drop();
+    }
   });
 });

@@ -137,8 +137,14 @@ describe('pglite on its own thread', () => {
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const started = Date.now();
-    await db.query('SELECT count(*) FROM generate_series(1, 3000000) g, LATERAL (SELECT md5(g::text)) m');
+    expect(db.busySince()).toBeUndefined();
+    const long = db.query('SELECT count(*) FROM generate_series(1, 3000000) g, LATERAL (SELECT md5(g::text)) m');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // What /health reports instead of queueing a SELECT 1 behind the work.
+    expect(db.busySince()).toBeGreaterThanOrEqual(started);
+    await long;
     const busyMs = Date.now() - started;
+    expect(db.busySince()).toBeUndefined();
     lag.disable();
     // Loose: the statement takes hundreds of ms; the loop meanwhile never stalls for more than a fraction of it.
     expect(busyMs).toBeGreaterThan(200);

@@ -4,7 +4,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { Authenticator, PublicRoutes, authenticateBeforeBody, verifySignedBody } from '@fjord/auth';
 import { AppConfig } from '@fjord/config';
-import { requestIdMiddleware } from '@fjord/observability';
+import { QuietFrameworkLogger, requestIdMiddleware } from '@fjord/observability';
 import { AppModule } from './app.module';
 import { enableCors, mountConsole } from './console/console-static';
 import { buildOpenApiDocument } from './http/openapi-document';
@@ -16,7 +16,7 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   app.use(requestIdMiddleware);
   // Before authentication, so a browser on an allowed origin can read refusals too.
   enableCors(app, config);
@@ -31,7 +31,8 @@ export async function createApiApp(config: AppConfig): Promise<NestExpressApplic
     },
   });
   app.set('x-powered-by', false);
-  app.enableShutdownHooks();
+  // process.exit rather than re-raising the signal: the 'exit' event lets pino flush and the stop be logged.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   mountConsole(app);
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app));
   return app;

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { installShutdownDeadline } from '@fjord/common';
 import { ConfigError, loadConfig } from '@fjord/config';
+import { QuietFrameworkLogger } from '@fjord/observability';
 import { WorkerModule } from './worker.module';
 
 /** Thrown before anything is opened: the worker only makes sense beside a queue. */
@@ -18,8 +19,8 @@ async function main(): Promise<void> {
   }
   const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), { bufferLogs: true });
   installShutdownDeadline(config.shutdownTimeoutMs);
-  app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { APP_CONFIG } from '@fjord/config';
 import { IngestionProcessor } from './ingestion.processor';
+import { WorkerHeartbeatService } from './worker-heartbeat.service';
 
 /** apps/worker: processes the BullMQ ingestion queue and recovers unfinished documents. No HTTP. */
 @Module({})
@@ -23,7 +24,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     return {
       module: WorkerModule,
       imports: [ConfigModule.forConfig(config), LoggerModule.forRoot(loggerParams(config)), DatabaseModule, ObservabilityModule, JobsModule, IngestionModule],
-      providers: [IngestionProcessor],
+      providers: [IngestionProcessor, WorkerHeartbeatService],
     };
   }
 

@@ -155,7 +155,7 @@ export class KnowledgeChatService implements KnowledgeChat {
     );
     const conversation: ChatMessage[] = req.messages.filter((m) => m.role !== 'system');
     return {
-      request: { ...base, messages: [...prefix, ...conversation] },
+      request: { ...base, messages: [...prefix, ...conversation], focusQuery: query },
       retrieval: { query, passages: retrieved.passages, collectionNames: retrieved.collectionNames, cache: this.cachePrefix(modelName, prefix) },
       search: retrieved.usage,
     };

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError } from '@fjord/common';
 import { SearchHit, SearchService, searchKnowledgeSchema } from '@fjord/search';
 import { countTokens } from '@fjord/text';
@@ -74,14 +75,16 @@ function toReference(hit: SearchHit): Omit<KnowledgeReference, 'collectionName' 
 
 /**
  * Searches each collection of a RetrievalSpec (SearchService: hybrid retrieval, filters, rerank),
- * merges the hits by score, keeps the best `limit` within the token budget, and returns them in a
- * canonical order (collection as requested, then document, then chunk). The canonical order makes
- * the prompt prefix depend only on which passages were found, not on their scores, so a follow-up
- * that finds the same passages reuses the cached prefix; it also keeps neighbouring chunks adjacent.
+ * merges the hits by score, drops those below KNOWLEDGE_CHAT_MIN_SCORE, and keeps the best `limit`
+ * within the token budget, most relevant first: passage [1] and the first reference are the best
+ * match. (A follow-up that finds the same passages in the same order still reuses the cached prefix.)
  */
 @Injectable()
 export class KnowledgeRetriever {
-  constructor(private readonly searches: SearchService) {}
+  constructor(
+    private readonly searches: SearchService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async retrieve(spec: RetrievalSpec, query: string): Promise<Retrieved> {
     if (spec.collections.length === 0) throw DomainError.invalid('retrieval needs at least one collection', 'collections');
@@ -111,13 +114,12 @@ export class KnowledgeRetriever {
     const chosen: Ranked[] = [];
     const budget = new PassageBudget();
     for (const r of ranked) {
-      if (chosen.length >= limit) break;
+      if (chosen.length >= limit || r.hit.score < this.config.knowledgeChat.minScore) break;
       const key = `${results[r.collection].collection.id}:${r.hit.point.id}`;
       if (seen.has(key) || !budget.fits(r.hit.point.content)) continue;
       seen.add(key);
       chosen.push(r);
     }
-    chosen.sort((a, b) => a.collection - b.collection || a.hit.point.documentId - b.hit.point.documentId || a.hit.point.chunkId - b.hit.point.chunkId);
 
     const promptTokens = results.reduce((sum, r) => sum + r.tokenUsage.embedding + r.tokenUsage.rerank, 0);
     return {

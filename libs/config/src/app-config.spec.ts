@@ -54,4 +54,24 @@ describe('loadConfig', () => {
     expect(config.llm.modelMap).toEqual({ 'Doubao-1.5-pro-32k': 'ep-1' });
     expect(() => loadConfig({ LLM_MODEL_MAP: '[1,2]' })).toThrow(/LLM_MODEL_MAP/);
   });
+
+  it('reads rate limits per key kind: bot defaults, a kind given replaces its defaults, bad JSON or fields named', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      admin: { requestsPerSecond: 0, concurrentChats: 0, uploadsPerMinute: 0, uploadBytesPerDay: 0 },
+      bot: { requestsPerSecond: 50, concurrentChats: 16, uploadsPerMinute: 0, uploadBytesPerDay: 0 },
+    });
+    expect(loadConfig({ RATE_LIMITS: '{"admin":{"uploadsPerMinute":30},"bot":{"requestsPerSecond":5}}' }).rateLimits).toEqual({
+      admin: { requestsPerSecond: 0, concurrentChats: 0, uploadsPerMinute: 30, uploadBytesPerDay: 0 },
+      bot: { requestsPerSecond: 5, concurrentChats: 0, uploadsPerMinute: 0, uploadBytesPerDay: 0 },
+    });
+    expect(() => loadConfig({ RATE_LIMITS: '{bot:1}' })).toThrow(/RATE_LIMITS: must be JSON/);
+    expect(() => loadConfig({ RATE_LIMITS: '{"bot":{"requestsPerMinute":5}}' })).toThrow(/RATE_LIMITS: .*requestsPerMinute/);
+    expect(() => loadConfig({ RATE_LIMITS: '{"bot":{"concurrentChats":-1}}' })).toThrow(/RATE_LIMITS: bot\.concurrentChats/);
+  });
+
+  it('reads the chat input caps per route family', () => {
+    expect(loadConfig({}).chatInputLimits).toEqual({ openai: 131_072, bot: 131_072, knowledge: 131_072, context: 524_288 });
+    expect(loadConfig({ BOT_CHAT_MAX_INPUT_CHARS: '2000' }).chatInputLimits.bot).toBe(2000);
+    expect(() => loadConfig({ CONTEXT_MAX_INPUT_CHARS: '0' })).toThrow(/CONTEXT_MAX_INPUT_CHARS/);
+  });
 });

@@ -57,6 +57,8 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: short human-readable lines; `json`: one JSON object per line. Default: pretty in a terminal, json otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 
   DATABASE_URL: url.optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
@@ -136,6 +138,9 @@ export const envSchema = z.object({
   /** Tokens a model's window holds, for rolling truncation, unless the model name says (`-32k`) or the context sets max_window_tokens. */
   LLM_CONTEXT_WINDOW: int(256).default(32_768),
 
+  /** Knowledge chat: passages scoring below this are neither given to the model nor listed in references. */
+  KNOWLEDGE_CHAT_MIN_SCORE: num(0, 1).default(0.1),
+
   /** OCR of scanned PDF pages and images: `auto` takes tesseract.js (npm) and falls back to the tesseract program. */
   OCR_ENGINE: z.enum(['auto', 'tesseract.js', 'tesseract-cli']).default('auto'),
   /** Tesseract language codes joined by `+`, e.g. `chi_sim+eng+jpn`. */
@@ -167,6 +172,8 @@ export interface AppConfig {
   http: { port: number; host: string; maxJsonBytes: number };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Unset: pretty when stdout is a terminal, json otherwise. */
+  logFormat?: 'pretty' | 'json';
   database: { url?: string; poolSize: number };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
@@ -205,6 +212,7 @@ export interface AppConfig {
     contextWindow: number;
   };
   contextCache: { sweepIntervalMs: number };
+  knowledgeChat: { minScore: number };
   ocr: { engine: Env['OCR_ENGINE']; languages: string[]; concurrency: number; pageTimeoutMs: number };
   /** Per key kind, counted per key; shared through Redis when REDIS_URL is set. */
   rateLimits: { admin: KindRateLimits; bot: KindRateLimits };
@@ -279,6 +287,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { port: env.PORT, host: env.HOST, maxJsonBytes: env.MAX_JSON_BYTES },
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
@@ -329,6 +338,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       contextWindow: env.LLM_CONTEXT_WINDOW,
     },
     contextCache: { sweepIntervalMs: env.CONTEXT_SWEEP_INTERVAL_MS },
+    knowledgeChat: { minScore: env.KNOWLEDGE_CHAT_MIN_SCORE },
     ocr: {
       engine: env.OCR_ENGINE,
       languages: env.OCR_LANGUAGES.split('+'),

@@ -27,6 +27,12 @@ export interface Db extends Queryable {
    * was not): a query that needs exactly that value can skip its own SET LOCAL and transaction.
    */
   connectionSetting(name: string): string | undefined;
+  /**
+   * Embedded PGlite on its thread: when the oldest statement still running was sent (epoch ms), or
+   * undefined when the thread is idle or gone. A busy thread is alive; asking it `SELECT 1` would
+   * only wait behind the work (a health check must not).
+   */
+  busySince?(): number | undefined;
   close(): Promise<void>;
 }
 

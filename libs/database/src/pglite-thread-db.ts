@@ -6,7 +6,7 @@ import { Db, QueryResult, Queryable, Row } from './db';
 import { findMigrationsDir } from './migrator';
 import { PgliteRequest, PgliteResponse, PgliteWorkerData, deserializeError } from './pglite-thread.protocol';
 
-type Pending = { resolve: (response: PgliteResponse & { ok: true }) => void; reject: (error: Error) => void };
+type Pending = { resolve: (response: PgliteResponse & { ok: true }) => void; reject: (error: Error) => void; sentAt: number };
 type Outgoing = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /**
@@ -67,6 +67,12 @@ export class PgliteThreadDb implements Db {
   }
 
   connectionSetting(_name: string): string | undefined {
+    return undefined;
+  }
+
+  busySince(): number | undefined {
+    if (this.failure) return undefined;
+    for (const waiting of this.pending.values()) return waiting.sentAt; // insertion order: the oldest
     return undefined;
   }
 
@@ -143,7 +149,7 @@ export class PgliteThreadDb implements Db {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, sentAt: Date.now() });
       this.worker.postMessage({ ...message, id });
     });
   }

@@ -25,6 +25,11 @@ export interface ChatRequest {
   topLogprobs?: number;
   logitBias?: Record<string, number>;
   user?: string;
+  /**
+   * The question as retrieval understood it (a follow-up rewritten with its conversation). The local
+   * extractive model picks sentences by it; upstream models read the conversation and ignore it.
+   */
+  focusQuery?: string;
   /** Ark/Doubao's deep-thinking switch, passed to the upstream as `thinking`; other providers ignore it. */
   thinking?: { type: 'enabled' | 'disabled' | 'auto' };
 }

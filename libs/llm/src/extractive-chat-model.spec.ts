@@ -1,6 +1,8 @@
 import { countTokens } from '@fjord/text';
-import { ChatDelta } from './chat-model';
-import { EXTRACTIVE_MODEL_NAME, ExtractiveChatModel, NO_ANSWER_TEXT, extractAnswer, streamPieces, termsOf } from './extractive-chat-model';
+import { ChatDelta, ChatMessage } from './chat-model';
+import { EXTRACTIVE_MODEL_NAME, ExtractiveChatModel, streamPieces } from './extractive-chat-model';
+import { NO_ANSWER_TEXT, NO_ANSWER_TEXT_ZH, extractAnswer } from './extractive/extract-answer';
+import { segmentSentences } from './extractive/segment';
 import { countPromptTokens } from './message-tokens';
 
 const CONTEXT = [
@@ -30,24 +32,102 @@ describe('extractAnswer', () => {
     expect(answer).toBe('The Hanseatic wharf Bryggen is in Bergen. [2]');
   });
 
-  it('handles Chinese with character bigrams', () => {
-    expect(termsOf('首都')).toEqual(['首', '首都', '都']);
+  it('answers Chinese questions from Chinese sentences', () => {
     const answer = extractAnswer([
       { role: 'system', content: CONTEXT },
       { role: 'user', content: '挪威的首都是哪里？' },
     ]);
-    expect(answer).toContain('挪威的首都是奥斯陆。 [3]');
+    expect(answer).toBe('挪威的首都是奥斯陆。[3]');
   });
 
-  it('says so when nothing matches, and is deterministic', () => {
+  it('says so when nothing matches, in the language of the question, and is deterministic', () => {
     const messages = [
       { role: 'system' as const, content: CONTEXT },
       { role: 'user' as const, content: 'Quantum chromodynamics?' },
     ];
     expect(extractAnswer(messages)).toBe(NO_ANSWER_TEXT);
+    expect(extractAnswer([{ role: 'system', content: CONTEXT }, { role: 'user', content: '量子色动力学是什么？' }])).toBe(NO_ANSWER_TEXT_ZH);
     expect(extractAnswer([{ role: 'system', content: CONTEXT }])).toBe(NO_ANSWER_TEXT);
     const q = [{ role: 'system' as const, content: CONTEXT }, { role: 'user' as const, content: 'rain in Bergen' }];
     expect(extractAnswer(q)).toBe(extractAnswer(q));
+  });
+});
+
+/** A knowledge-chat prompt as buildPrefix writes it. */
+function prompt(...passages: string[]): ChatMessage {
+  return {
+    role: 'system',
+    content: ['You are a helpful assistant.', 'Answer from the numbered passages below.', 'Passages:', ...passages.map((p, i) => `[${i + 1}] ${p}`)].join('\n\n'),
+  };
+}
+const ask = (system: ChatMessage, question: string, focus?: string) => extractAnswer([system, { role: 'user', content: question }], focus);
+
+describe('extractAnswer on the failures new users met', () => {
+  it('joins a sentence wrapped over lines instead of cutting it at the line end', () => {
+    const answer = ask(prompt('# Maintenance\n\nThe scanner must be recalibrated every six months. Recalibration takes two technicians\nabout four hours and needs the reference\ntarget kit.'), 'How long does recalibration take?');
+    expect(answer).toBe('Recalibration takes two technicians about four hours and needs the reference target kit. [1]');
+  });
+
+  it('joins wrapped Chinese lines without a space', () => {
+    const answer = ask(prompt('差旅费报销须在出差结束后三十\n天内提交，并附上发票原件。'), '差旅费报销的期限是多久？');
+    expect(answer).toBe('差旅费报销须在出差结束后三十天内提交，并附上发票原件。[1]');
+  });
+
+  it('never quotes a heading or a table header row as a sentence', () => {
+    const answer = ask(
+      prompt('## Scanner models and weights\n\n| Model | Weight | Recalibration |\n|---|---|---|\n| X2 | 4 kg | every six months |\n| X3 | 6 kg | every year |'),
+      'How often is the X3 scanner recalibrated?',
+    );
+    expect(answer).toBe('Model: X3; Weight: 6 kg; Recalibration: every year [1]');
+    expect(segmentSentences('Scanner models\n==============\n\nThe X2 weighs 4 kg.')).toEqual(['The X2 weighs 4 kg.']);
+    expect(segmentSentences('Installing\n\nRun the installer.')).toEqual(['Run the installer.']);
+  });
+
+  it('keeps list items apart, with their wrapped continuation lines', () => {
+    expect(segmentSentences('Before you start:\n- unplug the scanner and wait\n  ten minutes\n- remove the tray\n1. 关闭电源\n2. 取出托盘')).toEqual([
+      'Before you start:',
+      'unplug the scanner and wait ten minutes',
+      'remove the tray',
+      '关闭电源',
+      '取出托盘',
+    ]);
+  });
+
+  it('quotes a sentence found in two passages once, citing both', () => {
+    const shared = 'Refunds are paid within 14 days of the request.';
+    const answer = ask(prompt(`Orders ship within two days. ${shared}`, `Returns are accepted for 30 days. ${shared} Shipping is free.`), 'How fast are refunds paid?');
+    expect(answer).toBe(`${shared} [1][2]`);
+  });
+
+  it('does not answer an off-topic question from unrelated text', () => {
+    const bash = prompt(
+      'BASH(1) General Commands Manual. Bash is an sh-compatible command language interpreter that executes commands read from the standard input or from a file.',
+      'If the -c option is present, then commands are read from the first non-option argument command_string. A capital letter in a variable name is allowed.',
+    );
+    expect(ask(bash, 'What is the capital of France?')).toBe(NO_ANSWER_TEXT);
+    expect(ask(bash, '法国的首都是哪里？')).toBe(NO_ANSWER_TEXT_ZH);
+  });
+
+  it('answers a follow-up from the passage retrieval found for the rewritten question', () => {
+    const system = prompt(
+      'The fjord is 205 kilometres long. It is 1,308 metres deep at its deepest point.',
+      'The lake is deep and cold. How deep the lake is was measured in 1920.',
+    );
+    const followUp = [
+      system,
+      { role: 'user' as const, content: 'How long is the fjord?' },
+      { role: 'assistant' as const, content: 'The fjord is 205 kilometres long. [1]' },
+      { role: 'user' as const, content: 'and how deep is it?' },
+    ];
+    expect(extractAnswer(followUp, 'How long is the fjord? and how deep is it?')).toContain('It is 1,308 metres deep at its deepest point. [1]');
+    expect(extractAnswer(followUp, 'How long is the fjord? and how deep is it?')).not.toContain('[2]');
+  });
+
+  it('does not split at abbreviations or decimals', () => {
+    expect(segmentSentences('Use a mild cleaner, e.g. diluted alcohol. Dr. Berg approved it in v2.5 of the manual.')).toEqual([
+      'Use a mild cleaner, e.g. diluted alcohol.',
+      'Dr. Berg approved it in v2.5 of the manual.',
+    ]);
   });
 });
 

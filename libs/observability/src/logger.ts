@@ -48,11 +48,27 @@ export function loggableUrl(url: string): string {
   return `${url.slice(0, queryAt)}?${query}`;
 }
 
-/** JSON logs (pino) with the request id on every line; keys and bodies are never logged. */
-export function loggerParams(config: Pick<AppConfig, 'logLevel'>): Params {
+/** Whether logs are short human-readable lines (LOG_FORMAT, else: stdout is a terminal). */
+export function prettyLogs(config: Pick<AppConfig, 'logFormat'>): boolean {
+  return (config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty';
+}
+
+/**
+ * pino logs with the request id on every line; keys and bodies are never logged. JSON for log
+ * shippers; in a terminal, one short line per event (pino-pretty: time, level, message).
+ */
+export function loggerParams(config: Pick<AppConfig, 'logLevel' | 'logFormat'>): Params {
   return {
     pinoHttp: {
       level: config.logLevel,
+      ...(prettyLogs(config)
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,context,req,res,requestId,responseTime', messageFormat: '{if context}{context}: {end}{msg}{if req.method} {req.method} {req.url}{end}{if res.statusCode} -> {res.statusCode} in {responseTime} ms{end}' },
+            },
+          }
+        : {}),
       genReqId: requestIdFor,
       customProps: (req) => ({ requestId: (req as IncomingMessage & { id?: string }).id }),
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], remove: true },

@@ -73,7 +73,7 @@ describe('VectorIndexService.maybeRebuild where a build blocks every request (PG
   afterEach(() => jest.useRealTimers());
 
   it('waits until writes pause for quietMs, so a bulk load is not stalled by builds', async () => {
-    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail, true);
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.blockingMinTail, true);
     const service = new VectorIndexService(repository, config);
     // A document committed every second for 20 s: no check while the load goes on.
     for (let second = 0; second < 20; second++) {
@@ -88,7 +88,7 @@ describe('VectorIndexService.maybeRebuild where a build blocks every request (PG
   });
 
   it('still checks within maxDeferMs when writes never pause', async () => {
-    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail, true);
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.blockingMinTail, true);
     const service = new VectorIndexService(repository, config);
     let checkedAfter: number | undefined;
     for (let ms = 0; ms <= VECTOR_INDEX_POLICY.maxDeferMs + 5_000 && checkedAfter === undefined; ms += 1_000) {
@@ -103,8 +103,16 @@ describe('VectorIndexService.maybeRebuild where a build blocks every request (PG
     await service.settle(1);
   });
 
+  it('searches a tail below blockingMinTail exactly rather than stall every query for a build', async () => {
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.blockingMinTail - 1, true);
+    const service = new VectorIndexService(repository, config);
+    service.maybeRebuild(1);
+    await service.settle(1);
+    expect([calls.counts, calls.builds]).toEqual([1, 0]);
+  });
+
   it('settle() runs the waiting check at once', async () => {
-    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.minTail, true);
+    const { repository, calls } = fakeRepository(VECTOR_INDEX_POLICY.blockingMinTail, true);
     const service = new VectorIndexService(repository, config);
     service.maybeRebuild(1);
     await service.settle(1);

@@ -23,6 +23,13 @@ import { VectorIndexRepository } from './vector-index.repository';
  */
 export const VECTOR_INDEX_POLICY = {
   minTail: 2_000,
+  /**
+   * Where a build blocks every request (PGlite, one connection), the tail may grow this large first.
+   * On PGlite an exact scan of 40k rows takes ~0.17 s, while building HNSW over 20k rows took 30 s to
+   * minutes and stalls every query meanwhile; so an embedded collection is searched exactly, with
+   * perfect recall, until it is large enough for an index to pay for its build.
+   */
+  blockingMinTail: 100_000,
   tailRatio: 0.25,
   openAt: 250_000,
   /** A lease older than this belongs to a crashed builder and may be taken over. */
@@ -116,7 +123,8 @@ export class VectorIndexService implements OnModuleDestroy {
     if (!state || state.isOpen) return false;
     const { tail, total } = await this.repository.counts(collectionId, state.watermark);
     const indexed = total - tail;
-    const due = tail >= Math.max(VECTOR_INDEX_POLICY.minTail, VECTOR_INDEX_POLICY.tailRatio * indexed);
+    const minTail = this.repository.buildsBlock ? VECTOR_INDEX_POLICY.blockingMinTail : VECTOR_INDEX_POLICY.minTail;
+    const due = tail >= Math.max(minTail, VECTOR_INDEX_POLICY.tailRatio * indexed);
     if (tail === 0 || (!due && !force)) return false;
     if (!(await this.repository.claimBuild(collectionId, VECTOR_INDEX_POLICY.staleBuildSeconds))) return false;
     try {
