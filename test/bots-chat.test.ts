@@ -82,7 +82,7 @@ describe.each(BACKENDS)('bot chat on %s', (backend) => {
       expect(refs[0]).toEqual({
         doc_id: 'travel',
         doc_name: 'travel.md',
-        doc_type: 'txt',
+        doc_type: 'md',
         chunk_id: expect.any(Number),
         chunk_title: 'Travel',
         collection_name: 'handbook',

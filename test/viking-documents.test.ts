@@ -116,7 +116,11 @@ describe.each(BACKENDS)('Viking documents API (%s)', (backend) => {
     const csv = await upload(stack, { collection_name: 'formats', doc_id: 'table' }, { name: 'ships.csv', bytes: 'name,length\nAurora,120\nBoreal,95\n' });
     const json = await stack.post(`${KB}/doc/add`, { collection_name: 'formats', add_type: 'text', doc_type: 'json', doc_id: 'j', content: '[{"ship":"Aurora","port":"Bergen"}]' });
     const text = await stack.post(`${KB}/doc/add`, { collection_name: 'formats', add_type: 'text', doc_id: 'note', doc_name: 'note.txt', content: 'A plain note about tides.' });
-    for (const res of [html, csv, json, text]) expect(res.status).toBe(200);
+    const namedMd = await stack.post(`${KB}/doc/add`, { collection_name: 'formats', add_type: 'text', doc_id: 'named', doc_name: 'named.md', content: '# Named\n\nRead as Markdown.' });
+    for (const res of [html, csv, json, text, namedMd]) expect(res.status).toBe(200);
+    // add_type text without doc_type: the name's extension decides between the text formats, else txt.
+    expect((await stack.post(`${KB}/doc/info`, { collection_name: 'formats', doc_id: 'named' })).body.data.doc_type).toBe('md');
+    expect((await stack.post(`${KB}/doc/info`, { collection_name: 'formats', doc_id: 'note' })).body.data.doc_type).toBe('txt');
 
     const guide = await waitForDocument(stack, { collection_name: 'formats', doc_id: 'guide' });
     expect(guide.process_status).toBe(0);

@@ -60,7 +60,9 @@ export class DocumentService {
     const collection = await this.collections.resolve(input);
     const meta = validateMeta(input.meta ?? [], collection.fields);
     if (input.add_type === 'text') {
-      const docType = supportedDocType(input.doc_type ?? 'txt', 'doc_type');
+      // Text named like a Markdown, HTML, CSV or JSON file is read as one; anything else stays plain text.
+      const fromName = input.doc_name ? docTypeFromFileName(input.doc_name) : undefined;
+      const docType = supportedDocType(input.doc_type ?? (fromName && TEXT_DOC_TYPES.has(fromName) ? fromName : 'txt'), 'doc_type');
       if (!TEXT_DOC_TYPES.has(docType)) throw DomainError.invalid(`add_type text cannot carry doc_type ${docType}; upload the file instead`, 'doc_type');
       const bytes = Buffer.from(input.content as string, 'utf8');
       this.assertSize(bytes.length);
