@@ -25,7 +25,6 @@ export class ArkBotChatController {
   @HttpCode(200)
   @ChatInput('bot')
   @AllowBotKeys()
-  @ChatInput('openai')
   @ApiJsonOkOrStream('Ark bot chat (the Ark runtime SDK\'s bot_chat and chat.completions): model is a bot id', arkBotCompletionSchema, arkBotChunkSchema, 'A chat.completion with top-level references and bot_usage, or text/event-stream chat.completion.chunk frames ending with data: [DONE].')
   chat(@CurrentPrincipal() principal: Principal, @Body() body: OpenAiChatDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     return this.responder.respond(principal, body, req, res, ARK_BOT_FORMAT);
