@@ -6,7 +6,9 @@ import { FailedCode } from '../failed-code';
 import { ParserOverrunError, ParserSandbox, type SandboxResult } from './parser-sandbox';
 import type { Chunk } from '../chunking/chunk';
 
-const LIMITS: ParsingLimits = { timeoutMs: 20_000, maxMemoryMb: 256, maxAttempts: 2, maxPages: 1_000, maxDecompressedBytes: 16 * 1024 * 1024 };
+// A generous time cap: on a loaded 2-core box the 10 MB CSV and the page count took over 20 s; the
+// memory cap still stops the DOCX bomb first.
+const LIMITS: ParsingLimits = { timeoutMs: 40_000, maxMemoryMb: 256, maxAttempts: 2, maxPages: 1_000, maxDecompressedBytes: 16 * 1024 * 1024 };
 
 async function chunksOf(promise: Promise<SandboxResult>): Promise<Chunk[]> {
   const result = await promise;
