@@ -2,22 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPdf } from './support/document-fixtures';
 import { FakeOpenAiServer } from './support/fake-openai-server';
-import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+import { BACKENDS, TestStack, startTestStack, uploadDocument, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
 const OCR_FIXTURES = join(__dirname, '../libs/ocr/fixtures');
 
 async function upload(stack: TestStack, docId: string, name: string, bytes: Buffer) {
-  const form = new FormData();
-  form.append('collection_name', 'manuals');
-  form.append('doc_id', docId);
-  form.append('file', new Blob([bytes]), name);
-  const response = await fetch(`${stack.baseUrl}${KB}/doc/upload`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.config.adminApiKey}` },
-    body: form,
-  });
-  expect(response.status).toBe(200);
+  expect((await uploadDocument(stack, { collection_name: 'manuals', doc_id: docId }, { name, bytes })).status).toBe(200);
 }
 
 /** Pages from the parser (text layer or OCR) through points, search, chat references and the prompt. */

@@ -3,21 +3,12 @@ import { join } from 'node:path';
 import { DB, Db } from '@fjord/database';
 import { IngestionRecoveryService } from '@fjord/ingestion/pipeline/ingestion-recovery.service';
 import { buildEmptyParagraphDocx, buildManyPagePdf } from './support/document-fixtures';
-import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+import { BACKENDS, TestStack, startTestStack, uploadDocument, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
 
 async function upload(stack: TestStack, collection: string, docId: string, name: string, bytes: Buffer | string) {
-  const form = new FormData();
-  form.append('collection_name', collection);
-  form.append('doc_id', docId);
-  form.append('file', new Blob([bytes]), name);
-  const response = await fetch(`${stack.baseUrl}${KB}/doc/upload`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.config.adminApiKey}` },
-    body: form,
-  });
-  expect(response.status).toBe(200);
+  expect((await uploadDocument(stack, { collection_name: collection, doc_id: docId }, { name, bytes })).status).toBe(200);
 }
 
 /** Hostile files fail their own document, within bounded attempts, while the service keeps answering. */

@@ -1,20 +1,10 @@
 import { createServer, Server } from 'node:http';
 import { buildDocx, buildPdf } from './support/document-fixtures';
-import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
+import { BACKENDS, TestStack, startTestStack, uploadDocument, waitForDocument } from './support/test-stack';
 
 const KB = '/api/knowledge';
 
-async function upload(stack: TestStack, fields: Record<string, string>, file?: { name: string; bytes: Buffer | string }) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append('file', new Blob([file.bytes]), file.name);
-  const response = await fetch(`${stack.baseUrl}${KB}/doc/upload`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.config.adminApiKey}` },
-    body: form,
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const upload = uploadDocument;
 
 const MARKDOWN = `# Fjord guide
 

@@ -113,3 +113,16 @@ export async function waitForDocument(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** `doc/upload` (multipart) with the admin key: the given form fields and, when given, one file. */
+export async function uploadDocument(stack: TestStack, fields: Record<string, string>, file?: { name: string; bytes: Buffer | string }) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  if (file) form.append('file', new Blob([file.bytes]), file.name);
+  const response = await fetch(`${stack.baseUrl}/api/knowledge/doc/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.config.adminApiKey}` },
+    body: form,
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
