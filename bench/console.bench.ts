@@ -109,12 +109,11 @@ async function openDocumentsPage(browser: Browser, baseUrl: string, session: Ses
   if (onRequest) page.on('request', (request) => onRequest(request.url()));
   await page.goto(`${baseUrl}/#/collections/${encodeURIComponent(collection)}`);
   await page.getByRole('heading', { name: `Documents in ${collection}` }).waitFor();
-  const firstRow = page.getByTestId('doc-row').first();
-  if ((await page.getByText('No documents match.').count()) === 0) {
-    await firstRow.getByRole('link').first().click({ trial: true }); // visible, stable, enabled, receives the click
-  } else {
-    await page.getByText('No documents match.').waitFor();
-  }
+  const firstLink = page.getByTestId('doc-row').first().getByRole('link').first();
+  const emptyState = page.getByText('No documents match.');
+  await firstLink.or(emptyState).first().waitFor();
+  // visible, stable, enabled and receiving the click (Playwright's actionability checks), without clicking
+  if (await firstLink.count()) await firstLink.click({ trial: true });
   const ms = (await page.evaluate('performance.now()')) as number;
   return { page, ms, close: () => context.close() };
 }
