@@ -9,6 +9,7 @@
  * MRR and p50/p95 latency. Chunks are mapped to their document (first occurrence wins). Runs on
  * embedded PGlite unless DATABASE_URL is set; ingestion always runs in this process.
  * The last line is `hybrid nDCG@10=<x> R@10=<x> R@100=<x> MRR=<x>`.
+ * With `--answers`, the answer-quality eval instead (bench/answer-eval.ts; `--data` names its SciFact folder).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { DB, Db } from '@fjord/database';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { fuse, FusionMethod, Normalisation } from '@fjord/search/retrieval/fusion';
 import { createApiApp } from '../apps/api/src/create-api-app';
+import { runAnswerEval } from './answer-eval';
 import { docIdOf, evaluate, loadDataset, type Metrics } from './support/eval-data';
 
 async function main(): Promise<void> {
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   const at = args.indexOf('--data');
   const study = args.includes('--fusion-study');
   const dataPath = resolve(at >= 0 && args[at + 1] ? args[at + 1] : '../shared/data/scifact-train');
+  if (args.includes('--answers')) return runAnswerEval(dataPath);
   const data = loadDataset(dataPath);
   console.log(`data ${data.name}: ${data.corpus.length} documents, ${data.queries.length} queries with judgements`);
 
