@@ -49,7 +49,9 @@ const SAFETY_PDF = buildPdf([
     if (!CONSOLE_BUILT) throw new Error('dist/console is missing: npm run build builds the console');
     stack = await startTestStack('embedded');
     browser = await launchChromium();
-    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 860 } });
+    // Reduced motion: no modal or button transitions, so the accessibility check never sees a half-faded
+    // element (its contrast mid-transition is not what a person reads).
+    context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 860 }, reducedMotion: 'reduce' });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
     page.on('console', (message) => {
