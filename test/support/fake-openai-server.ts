@@ -102,6 +102,7 @@ export class FakeOpenAiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly failures: FakeFailure[] = [];
   private alwaysFail?: FakeFailure;
+  private embeddingGate?: { passes: number; opened: Promise<void>; open: () => void };
 
   private constructor(
     private readonly server: Server,
@@ -138,6 +139,27 @@ export class FakeOpenAiServer {
     this.alwaysFail = failure;
   }
 
+  /**
+   * A gate for tests that must act in the middle of a document: the next `passes` embeddings
+   * requests are answered, every later one waits until `releaseEmbeddings()` (or `close()`).
+   */
+  holdEmbeddingsAfter(passes: number): void {
+    this.releaseEmbeddings();
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    this.embeddingGate = { passes, opened, open };
+  }
+
+  releaseEmbeddings(): void {
+    this.embeddingGate?.open();
+    this.embeddingGate = undefined;
+  }
+
+  /** Embeddings requests received so far (answered or held). */
+  embeddingRequests(): number {
+    return this.requests.filter((r) => r.path.endsWith('/embeddings')).length;
+  }
+
   /** Forgets recorded requests and scripted failures; options can be replaced. */
   reset(options?: FakeOpenAiOptions): void {
     this.requests.length = 0;
@@ -151,6 +173,7 @@ export class FakeOpenAiServer {
   }
 
   async close(): Promise<void> {
+    this.releaseEmbeddings();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -180,6 +203,8 @@ export class FakeOpenAiServer {
       return this.json(res, 200, { object: 'list', data: [{ id: this.options.responseModel ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] });
     }
     if (req.method === 'POST' && (path === '/v1/embeddings' || path === '/embeddings')) {
+      const gate = this.embeddingGate;
+      if (gate && gate.passes-- <= 0) await gate.opened;
       const failure = this.nextFailure();
       if (failure && 'status' in failure) return this.fail(res, failure);
       return this.embeddings(res, body as { input: string | string[]; model: string; dimensions?: number });

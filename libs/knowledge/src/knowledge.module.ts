@@ -4,6 +4,7 @@ import { CollectionRepository } from './collections/collection.repository';
 import { CollectionService } from './collections/collection.service';
 import { DocumentRepository } from './documents/document.repository';
 import { DocumentService } from './documents/document.service';
+import { DocumentPointsWriter } from './points/document-points-writer';
 import { PointRepository } from './points/point.repository';
 import { PointService } from './points/point.service';
 import { VectorIndexRepository } from './vector-index/vector-index.repository';
@@ -16,6 +17,7 @@ const providers = [
   DocumentService,
   PointRepository,
   PointService,
+  DocumentPointsWriter,
   VectorIndexRepository,
   VectorIndexService,
 ];

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError, PermanentError } from '@fjord/common';
-import { DB, Db } from '@fjord/database';
 import { EmbeddingService } from '@fjord/embeddings';
 import { IngestionJob } from '@fjord/jobs';
 import { CollectionRepository } from '@fjord/knowledge/collections/collection.repository';
 import { DocumentRecord, DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { IngestionProgress } from '@fjord/knowledge/documents/document-status';
-import { NewPoint, PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
+import { DocumentPointsWriter, StagedVersion } from '@fjord/knowledge/points/document-points-writer';
+import { NewPoint, pointIdOf } from '@fjord/knowledge/points/point.repository';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
 import { MetricsService } from '@fjord/observability';
 import { lexicalTerms } from '@fjord/text';
@@ -19,27 +19,25 @@ import { DocType, isImageDocType } from '../parsers/doc-type';
 import { ParserOverrunError, ParserSandbox } from '../sandbox/parser-sandbox';
 import { ProgressReporter } from './progress-reporter';
 
-/** Chunks embedded per step; progress is written between steps. */
-const EMBED_STEP = 256;
-
 export type IngestionOutcome = 'done' | 'skipped' | 'superseded';
 
+/** A newer version of the document (or another attempt at this one) took over: stop quietly. */
+class Superseded extends Error {}
+
 /**
- * parse -> chunk -> embed -> write points, for one document version. Everything before the final
- * transaction is repeatable, and that transaction replaces the document's points only if this
- * version is still the newest, so a crash, a retry or a concurrent replacement never duplicates or
- * loses points.
+ * parse -> chunk -> embed -> write points, for one document version, in batches. The batches stay
+ * hidden until the flip that publishes the version (only if it is still the newest), so a crash, a
+ * retry or a concurrent replacement never shows, duplicates or loses points.
  */
 @Injectable()
 export class IngestionPipeline {
   private readonly logger = new Logger(IngestionPipeline.name);
 
   constructor(
-    @Inject(DB) private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly documents: DocumentRepository,
     private readonly collections: CollectionRepository,
-    private readonly points: PointRepository,
+    private readonly writer: DocumentPointsWriter,
     private readonly embeddings: EmbeddingService,
     private readonly vectorIndex: VectorIndexService,
     private readonly metrics: MetricsService,
@@ -58,8 +56,9 @@ export class IngestionPipeline {
       this.metrics.ingestionDocuments.inc({ outcome: 'failed' });
       throw new PermanentError(FailedCode.ParseLimit, reason);
     }
+    const attemptState: { staged?: StagedVersion } = {};
     try {
-      const outcome = await this.run(document);
+      const outcome = await this.run(document, attemptState);
       this.metrics.ingestionDocuments.inc({ outcome });
       return outcome;
     } catch (error) {
@@ -70,73 +69,116 @@ export class IngestionPipeline {
         await this.documents.markFailed(document.id, document.version, code, reason);
         this.metrics.ingestionDocuments.inc({ outcome: 'failed' });
         this.logger.warn({ documentId: document.id, version: document.version, code, reason }, 'document failed');
+        if (attemptState.staged) await this.writer.discard(attemptState.staged).catch((e: unknown) => this.logger.warn({ err: e }, 'could not clear staged points'));
         throw permanent ? error : new PermanentError(code, reason);
       }
+      // The next attempt clears this one's hidden batches before it writes its own.
       await this.documents.requeue(document.id, document.version);
       throw error;
     }
   }
 
-  private async run(document: DocumentRecord): Promise<IngestionOutcome> {
+  /**
+   * Chunks stream from the parser in batches; each batch is embedded and written as its own short
+   * transaction, hidden from search, and the version becomes searchable in one flip at the end
+   * (DocumentPointsWriter). Neither this process nor the parser holds a whole document's chunks
+   * and vectors at once.
+   */
+  private async run(document: DocumentRecord, attemptState: { staged?: StagedVersion }): Promise<IngestionOutcome> {
     const collection = await this.collections.findById(document.collectionId);
     if (!collection) return 'skipped';
     const reporter = new ProgressReporter(this.documents, document, this.logger);
 
+    const staged = await this.writer.begin(document);
+    if (!staged) return 'superseded';
+    attemptState.staged = staged;
+
     const bytes = await this.stage('fetching', () => this.content(document, reporter));
-    const chunks = await this.stage('parsing', () => this.parse(document, bytes, collection.preprocessing, reporter));
-    if (chunks.length === 0) throw new PermanentError(FailedCode.Empty, 'document has no text to index');
+    const batchSize = this.config.ingestion.batchChunks;
+    const pending: Chunk[] = [];
+    let written = 0;
+    let received = 0;
+    let totalTokens = 0;
+    // Stages overlap while chunks stream, so each one's time is summed and recorded once per document.
+    const spent = { embedding: 0, indexing: 0 };
+    const timed = async <T>(stage: keyof typeof spent, fn: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      try {
+        return await fn();
+      } finally {
+        spent[stage] += performance.now() - started;
+      }
+    };
+    const writeBatch = async (chunks: Chunk[]): Promise<void> => {
+      const titled = chunks.map((chunk) => ({ ...chunk, title: chunk.title || document.docName }));
+      const { vectors } = await timed('embedding', () => this.embeddings.embedDocuments(titled.map((c) => `${c.title}\n${c.content}`)));
+      const points: NewPoint[] = titled.map((chunk, i) => ({
+        pointId: pointIdOf(document.docId, chunk.chunkId),
+        chunkId: chunk.chunkId,
+        chunkTitle: chunk.title,
+        chunkType: 'text',
+        content: chunk.content,
+        tokenCount: chunk.tokenCount,
+        embedding: vectors[i],
+        lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
+        ...(chunk.position ? { position: chunk.position } : {}),
+      }));
+      if (!(await timed('indexing', () => this.writer.writeBatch(staged, points)))) throw new Superseded();
+      written += points.length;
+      totalTokens += titled.reduce((sum, c) => sum + c.tokenCount, 0);
+      await reporter.report('embedding', { chunksDone: written, chunksTotal: received });
+    };
+    const onChunks = async (chunks: Chunk[]): Promise<void> => {
+      received += chunks.length;
+      pending.push(...chunks);
+      while (pending.length >= batchSize) await writeBatch(pending.splice(0, batchSize));
+    };
 
-    const titled = chunks.map((chunk) => ({ ...chunk, title: chunk.title || document.docName }));
-    const vectors = await this.stage('embedding', () => this.embed(titled, reporter));
-    const newPoints: NewPoint[] = titled.map((chunk, i) => ({
-      pointId: pointIdOf(document.docId, chunk.chunkId),
-      chunkId: chunk.chunkId,
-      chunkTitle: chunk.title,
-      chunkType: 'text',
-      content: chunk.content,
-      tokenCount: chunk.tokenCount,
-      embedding: vectors[i],
-      lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
-      ...(chunk.position ? { position: chunk.position } : {}),
-    }));
-    const totalTokens = titled.reduce((sum, c) => sum + c.tokenCount, 0);
+    const parseStarted = performance.now();
+    try {
+      await this.parse(document, bytes, collection.preprocessing, reporter, onChunks);
+      if (pending.length > 0) await writeBatch(pending.splice(0));
+    } catch (error) {
+      if (error instanceof Superseded) return 'superseded';
+      throw error;
+    }
+    if (written === 0) throw new PermanentError(FailedCode.Empty, 'document has no text to index');
+    const parseSeconds = (performance.now() - parseStarted - spent.embedding - spent.indexing) / 1000;
 
-    const committed = await this.stage('indexing', () =>
-      this.db.transaction(async (tx) => {
-        // Losing this commit in a crash is harmless: the document is still unfinished and gets redone.
-        if (this.db.kind === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
-        const current = await this.documents.lockById(document.id, tx);
-        if (!current || current.version !== document.version) return false;
-        await this.points.deleteByDocument(tx, document.id);
-        await this.points.insertMany(tx, collection.id, document.id, newPoints);
-        await this.documents.markDone(tx, document.id, {
-          pointNum: newPoints.length,
-          totalTokens,
-          progress: reporter.snapshot('done', { chunksDone: newPoints.length, chunksTotal: newPoints.length }),
-        });
-        await this.documents.deleteContentsBefore(tx, document.id, document.version);
-        return true;
+    const published = await timed('indexing', () =>
+      this.writer.publish(staged, written, {
+        pointNum: written,
+        totalTokens,
+        progress: reporter.snapshot('done', { chunksDone: written, chunksTotal: written }),
       }),
     );
-    if (!committed) return 'superseded';
+    this.metrics.ingestionStageDuration.observe({ stage: 'parsing' }, Math.max(0, parseSeconds));
+    this.metrics.ingestionStageDuration.observe({ stage: 'embedding' }, spent.embedding / 1000);
+    this.metrics.ingestionStageDuration.observe({ stage: 'indexing' }, spent.indexing / 1000);
+    if (!published) return 'superseded';
+    attemptState.staged = undefined;
+    // The replaced version is hidden already; deleting it is housekeeping (recovery finishes it after a crash).
+    await this.writer.purgeStale(document.id).catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'could not delete the replaced points yet'));
     this.vectorIndex.maybeRebuild(collection.id);
     return 'done';
   }
 
   /**
-   * Parsing and chunking, in the sandbox; images, and PDF pages without a text layer, go through
-   * the OCR stage first. A parser overrun is retried up to PARSE_MAX_ATTEMPTS, then final.
+   * Parsing and chunking, in the sandbox, with chunks handed to `onChunks` as they come; images,
+   * and PDF pages without a text layer, go through the OCR stage first. A parser overrun is
+   * retried up to PARSE_MAX_ATTEMPTS, then final.
    */
   private async parse(
     document: DocumentRecord,
     bytes: Buffer,
     preprocessing: { chunk_length: number; merge_small_chunks: boolean },
     reporter: ProgressReporter,
-  ): Promise<Chunk[]> {
+    onChunks: (chunks: Chunk[]) => Promise<void>,
+  ): Promise<void> {
     const docType = document.docType as DocType;
     const chunkOptions = { chunkLength: preprocessing.chunk_length, mergeSmallChunks: preprocessing.merge_small_chunks };
     const parseWith = (ocrText?: Record<number, string>) =>
-      this.sandbox.parse(bytes, docType, chunkOptions, { onProgress: (update) => void reporter.report(update.stage) }, ocrText);
+      this.sandbox.parse(bytes, docType, chunkOptions, { onProgress: (update) => void reporter.report(update.stage), onChunks }, ocrText);
     try {
       let ocrText = isImageDocType(docType) ? await this.recognize(bytes, 'image', [], reporter) : undefined;
       await reporter.report('parsing');
@@ -147,7 +189,6 @@ export class IngestionPipeline {
         result = await parseWith(ocrText);
       }
       if (result.kind === 'needs-ocr') throw new Error('the parser asked for OCR of pages that were already recognised');
-      return result.chunks;
     } catch (error) {
       if (!(error instanceof ParserOverrunError)) throw error;
       this.logger.warn({ documentId: document.id, attempt: document.attempts, kind: error.kind, reason: error.message }, 'parser overrun');
@@ -204,17 +245,6 @@ export class IngestionPipeline {
     });
     await this.documents.insertContent(document.id, document.version, fetched.bytes);
     return fetched.bytes;
-  }
-
-  private async embed(chunks: Chunk[], reporter: ProgressReporter): Promise<number[][]> {
-    const vectors: number[][] = [];
-    for (let start = 0; start < chunks.length; start += EMBED_STEP) {
-      const step = chunks.slice(start, start + EMBED_STEP);
-      const { vectors: stepVectors } = await this.embeddings.embedDocuments(step.map((c) => `${c.title}\n${c.content}`));
-      vectors.push(...stepVectors);
-      await reporter.report('embedding', { chunksDone: vectors.length, chunksTotal: chunks.length });
-    }
-    return vectors;
   }
 
   private async stage<T>(name: string, fn: () => Promise<T>): Promise<T> {

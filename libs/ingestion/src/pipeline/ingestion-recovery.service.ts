@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { INGESTION_QUEUE, IngestionQueue } from '@fjord/jobs';
 import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
+import { DocumentPointsWriter } from '@fjord/knowledge/points/document-points-writer';
 import { ProcessStatus } from '@fjord/knowledge/documents/document-status';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { MetricsService } from '@fjord/observability';
@@ -14,8 +15,10 @@ const STATE_NAMES: Record<number, string> = {
 
 /**
  * The documents table is the truth; the queue is a cache of it. At start (and periodically) every
- * unfinished document is enqueued again (job ids make this idempotent) and interrupted deletions
- * are finished.
+ * unfinished document is enqueued again (job ids make this idempotent), interrupted deletions are
+ * finished, and hidden points nobody will publish (batches of an attempt that crashed, replaced
+ * versions not yet deleted) are deleted; an unfinished document's own batches are cleared by its
+ * next attempt, which writes them again.
  */
 @Injectable()
 export class IngestionRecoveryService {
@@ -23,6 +26,7 @@ export class IngestionRecoveryService {
 
   constructor(
     private readonly documents: DocumentRepository,
+    private readonly writer: DocumentPointsWriter,
     @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -48,6 +52,7 @@ export class IngestionRecoveryService {
         requeued++;
       }
     }
+    await this.writer.sweep();
     if (requeued || deleted) this.logger.log({ requeued, deleted }, 'recovered unfinished documents');
     return { requeued, deleted };
   }

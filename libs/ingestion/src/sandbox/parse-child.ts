@@ -8,7 +8,14 @@ import { chunkDocument } from '../chunking/chunker';
 import { FailedCode } from '../failed-code';
 import { parseDocument } from '../parsers/document-parser';
 import { NeedsOcrError } from '../parsers/pdf.parser';
-import { CHUNK_BATCH, type ParseReply, type ParseRequest } from './sandbox-protocol';
+import { CHUNK_BATCH, type ChunksAck, type ParseReply, type ParseRequest } from './sandbox-protocol';
+
+/** Resolvers waiting for the parent's `ack` (streaming mode). */
+const ackWaiters: Array<() => void> = [];
+
+function nextAck(): Promise<void> {
+  return new Promise((resolve) => ackWaiters.push(resolve));
+}
 
 function send(reply: ParseReply): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -24,7 +31,9 @@ async function handle(request: ParseRequest): Promise<void> {
     await send({ type: 'progress', stage: 'chunking', pagesDone: 0, pagesTotal: 0 });
     const chunks = await chunkDocument(parsed, request.chunkOptions);
     for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
+      const acked = request.streaming ? nextAck() : undefined;
       await send({ type: 'chunks', chunks: chunks.slice(start, start + CHUNK_BATCH) });
+      await acked;
     }
     await send({ type: 'done', title: parsed.title });
   } catch (error) {
@@ -42,8 +51,9 @@ async function handle(request: ParseRequest): Promise<void> {
   }
 }
 
-process.on('message', (message: ParseRequest) => {
+process.on('message', (message: ParseRequest | ChunksAck) => {
   if (message?.type === 'parse') void handle(message);
+  else if (message?.type === 'ack') ackWaiters.shift()?.();
 });
 // The parent going away (crash, kill -9) closes the channel; a parser must not outlive it.
 process.on('disconnect', () => process.exit(0));

@@ -23,12 +23,18 @@ export class ParserOverrunError extends Error {
 }
 
 export type SandboxResult =
-  | { kind: 'chunks'; title?: string; chunks: Chunk[] }
+  /** `chunks` is empty when they were handed to `onChunks` as they came (`chunkCount` says how many). */
+  | { kind: 'chunks'; title?: string; chunks: Chunk[]; chunkCount: number }
   /** Pages without a text layer (or, for an image, every page: `pages` empty) to OCR and parse again. */
   | { kind: 'needs-ocr'; pages: number[]; pageCount: number };
 
 export interface SandboxCallbacks {
   onProgress?: (progress: ParseProgress) => void;
+  /**
+   * Streaming: each batch of chunks as the parser produces it. The parser waits (and its time cap
+   * stands still) until the returned promise settles; a rejection stops the parse with that error.
+   */
+  onChunks?: (chunks: Chunk[]) => Promise<void>;
 }
 
 /** Resident memory a Node process needs besides its heap (code, buffers, PDF.js' typed arrays). */
@@ -79,15 +85,17 @@ export class ParserSandbox implements OnModuleDestroy {
       chunkOptions,
       limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes },
       ocrText,
+      streaming: callbacks.onChunks !== undefined,
     };
     try {
       const result = await this.run(worker, request, callbacks);
       this.release(worker);
       return result;
     } catch (error) {
+      // A consumer's failure leaves the parser mid-document: it is stopped, not reused.
       if (error instanceof PermanentError) this.release(worker);
       else this.kill(worker);
-      throw error;
+      throw error instanceof ConsumerError ? error.cause : error;
     }
   }
 
@@ -100,9 +108,25 @@ export class ParserSandbox implements OnModuleDestroy {
   private run(worker: ParserProcess, request: ParseRequest, callbacks: SandboxCallbacks): Promise<SandboxResult> {
     const { child } = worker;
     const chunks: Chunk[] = [];
+    let chunkCount = 0;
     worker.stderrTail = '';
     return new Promise<SandboxResult>((resolve, reject) => {
       let settled = false;
+      // The time cap counts the parser's own time: it stands still while a consumer handles a batch.
+      let timeLeftMs = this.limits.timeoutMs;
+      let timerStartedAt = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const startTimer = (): void => {
+        timerStartedAt = Date.now();
+        timer = setTimeout(
+          () => overrun('timeout', `parsing took longer than ${formatSeconds(this.limits.timeoutMs)} (PARSE_TIMEOUT_MS) and was stopped`),
+          timeLeftMs,
+        );
+      };
+      const pauseTimer = (): void => {
+        clearTimeout(timer);
+        timeLeftMs = Math.max(0, timeLeftMs - (Date.now() - timerStartedAt));
+      };
       const settle = (outcome: () => void): void => {
         if (settled) return;
         settled = true;
@@ -120,10 +144,25 @@ export class ParserSandbox implements OnModuleDestroy {
             callbacks.onProgress?.({ stage: reply.stage, pagesDone: reply.pagesDone, pagesTotal: reply.pagesTotal });
             return;
           case 'chunks':
-            for (const chunk of reply.chunks) chunks.push(chunk);
+            chunkCount += reply.chunks.length;
+            if (!callbacks.onChunks) {
+              for (const chunk of reply.chunks) chunks.push(chunk);
+              return;
+            }
+            pauseTimer();
+            callbacks.onChunks(reply.chunks).then(
+              () => {
+                if (settled) return;
+                startTimer();
+                child.send({ type: 'ack' }, (error) => {
+                  if (error) overrun('crash', `the parser could not be told to go on: ${error.message}`);
+                });
+              },
+              (error: unknown) => settle(() => reject(new ConsumerError(error))),
+            );
             return;
           case 'done':
-            settle(() => resolve({ kind: 'chunks', title: reply.title, chunks }));
+            settle(() => resolve({ kind: 'chunks', title: reply.title, chunks, chunkCount }));
             return;
           case 'needs-ocr':
             settle(() => resolve({ kind: 'needs-ocr', pages: reply.pages, pageCount: reply.pageCount }));
@@ -140,10 +179,7 @@ export class ParserSandbox implements OnModuleDestroy {
           overrun('crash', `the parser stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`);
         }
       };
-      const timer = setTimeout(
-        () => overrun('timeout', `parsing took longer than ${formatSeconds(this.limits.timeoutMs)} (PARSE_TIMEOUT_MS) and was stopped`),
-        this.limits.timeoutMs,
-      );
+      startTimer();
       const watchdog = setInterval(() => {
         const rssMb = residentMemoryMb(child.pid);
         if (rssMb !== undefined && rssMb > this.limits.maxMemoryMb + RSS_HEADROOM_MB) overrun('memory', this.memoryMessage());
@@ -217,6 +253,13 @@ export class ParserSandbox implements OnModuleDestroy {
       clearTimeout(worker.idleTimer);
     });
     return worker;
+  }
+}
+
+/** A streaming consumer's own failure: passed through as is, after the parser is stopped. */
+class ConsumerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the chunk consumer failed');
   }
 }
 

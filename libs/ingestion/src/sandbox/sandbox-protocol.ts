@@ -5,6 +5,11 @@ import type { DocumentLimits } from '../parsers/document-limits';
 /** Parent -> child: one document to parse and chunk. */
 export interface ParseRequest {
   type: 'parse';
+  /**
+   * The parent consumes chunks as they come: after each `chunks` message the child waits for an
+   * `ack` before it sends the next, so neither process queues up a whole document's chunks.
+   */
+  streaming?: boolean;
   bytes: Uint8Array;
   docType: DocType;
   chunkOptions: ChunkOptions;
@@ -18,6 +23,11 @@ export interface ParseProgress {
   stage: 'parsing' | 'chunking';
   pagesDone: number;
   pagesTotal: number;
+}
+
+/** Parent -> child, in streaming mode: the last chunk batch was consumed; send the next. */
+export interface ChunksAck {
+  type: 'ack';
 }
 
 /** Child -> parent. Chunks travel in batches so no single message holds a whole large document. */

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { toSql } from 'pgvector';
 import { DB, Db, Queryable } from '@fjord/database';
 import type { PointPosition } from './point-position';
+import { visiblePointSql } from './point-visibility';
 
 export interface NewPoint {
   pointId: string;
@@ -74,14 +75,17 @@ export function pointIdOf(docId: string, chunkId: number): string {
 export class PointRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
-  /** One statement for all of a document's points: arrays of columns through unnest. */
-  async insertMany(tx: Queryable, collectionId: number, documentId: number, points: NewPoint[]): Promise<void> {
+  /**
+   * One statement for many points: arrays of columns through unnest. `version` is the document
+   * version they belong to; without it, the document's visible version (point/add).
+   */
+  async insertMany(tx: Queryable, collectionId: number, documentId: number, points: NewPoint[], version?: number): Promise<void> {
     if (points.length === 0) return;
     await tx.query(
-      `INSERT INTO points (point_id, collection_id, document_id, chunk_id, chunk_title, chunk_type, content, token_count,
+      `INSERT INTO points (point_id, collection_id, document_id, version, chunk_id, chunk_title, chunk_type, content, token_count,
                            embedding, lexical_terms, lexical_length, position)
-       SELECT t.point_id, $1, $2, t.chunk_id, t.chunk_title, t.chunk_type, t.content, t.token_count,
-              t.embedding::vector, t.lexical_terms, t.lexical_length, t.position::jsonb
+       SELECT t.point_id, $1, $2, coalesce($13::int, (SELECT d.points_version FROM documents d WHERE d.id = $2)), t.chunk_id, t.chunk_title,
+              t.chunk_type, t.content, t.token_count, t.embedding::vector, t.lexical_terms, t.lexical_length, t.position::jsonb
          FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[])
            AS t(point_id, chunk_id, chunk_title, chunk_type, content, token_count, embedding, lexical_terms, lexical_length, position)`,
       [
@@ -97,17 +101,31 @@ export class PointRepository {
         points.map((p) => p.lexicalTerms.join(' ')),
         points.map((p) => p.lexicalTerms.length),
         points.map((p) => (p.position ? JSON.stringify(p.position) : null)),
+        version ?? null,
       ],
     );
   }
 
-  async deleteByDocument(tx: Queryable, documentId: number): Promise<number> {
-    const { rowCount } = await tx.query('DELETE FROM points WHERE document_id = $1', [documentId]);
+  /** Deletes up to `limit` points of one version of a document; returns how many it deleted. */
+  async deleteVersionBatch(tx: Queryable, documentId: number, version: number, limit: number): Promise<number> {
+    const { rowCount } = await tx.query(
+      'DELETE FROM points WHERE id IN (SELECT id FROM points WHERE document_id = $1 AND version = $2 LIMIT $3)',
+      [documentId, version, limit],
+    );
     return rowCount;
   }
 
+  /** Point count and summed lexical length of each version of a document present in the table. */
+  async versionTotals(tx: Queryable, documentId: number): Promise<Map<number, { points: number; lexicalLength: number }>> {
+    const { rows } = await tx.query<{ version: number; points: number; length: string | number }>(
+      'SELECT version, count(*)::int AS points, coalesce(sum(lexical_length), 0)::bigint AS length FROM points WHERE document_id = $1 GROUP BY version',
+      [documentId],
+    );
+    return new Map(rows.map((r) => [Number(r.version), { points: Number(r.points), lexicalLength: Number(r.length) }]));
+  }
+
   async findByPointId(collectionId: number, pointId: string, q: Queryable = this.db): Promise<PointRecord | undefined> {
-    const { rows } = await q.query<PointRow>(`SELECT ${COLUMNS} FROM points p WHERE p.collection_id = $1 AND p.point_id = $2`, [collectionId, pointId]);
+    const { rows } = await q.query<PointRow>(`SELECT ${COLUMNS} FROM points p WHERE p.collection_id = $1 AND p.point_id = $2 AND ${visiblePointSql('p')}`, [collectionId, pointId]);
     return rows[0] && toRecord(rows[0]);
   }
 
@@ -116,7 +134,8 @@ export class PointRepository {
     options: { offset: number; limit: number; documentIds?: number[]; pointIds?: string[] },
   ): Promise<{ points: PointRecord[]; total: number }> {
     const params = [collectionId, options.documentIds ?? null, options.pointIds ?? null];
-    const where = 'p.collection_id = $1 AND ($2::bigint[] IS NULL OR p.document_id = ANY($2)) AND ($3::text[] IS NULL OR p.point_id = ANY($3))';
+    const where = `p.collection_id = $1 AND ($2::bigint[] IS NULL OR p.document_id = ANY($2)) AND ($3::text[] IS NULL OR p.point_id = ANY($3))
+                   AND ${visiblePointSql('p')}`;
     const [page, count] = await Promise.all([
       this.db.query<PointRow>(`SELECT ${COLUMNS} FROM points p WHERE ${where} ORDER BY p.document_id, p.chunk_id OFFSET $4 LIMIT $5`, [
         ...params,

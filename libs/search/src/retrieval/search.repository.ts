@@ -3,6 +3,7 @@ import { toSql } from 'pgvector';
 import { DB, Db } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
 import type { PointPosition } from '@fjord/knowledge/points/point-position';
+import { HIDDEN_POINT_IDS_SQL, notHiddenIdSql, visiblePointSql } from '@fjord/knowledge/points/point-visibility';
 import { coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
 import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
@@ -185,7 +186,8 @@ export class SearchRepository {
     const filtered = query.documentIds !== undefined;
     const docFilter = filtered ? ' AND p.document_id = ANY($2::bigint[])' : '';
     const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
-    const branch = (where: string) => `(SELECT p.id, ${distance} AS distance FROM points p WHERE ${where}${docFilter} ORDER BY ${distance} LIMIT ${k})`;
+    const branch = (where: string) =>
+      `(SELECT p.id, ${distance} AS distance FROM points p WHERE ${where}${docFilter} AND ${visiblePointSql('p')} ORDER BY ${distance} LIMIT ${k})`;
     const sql = tail
       ? `SELECT u.id, 1 - u.distance AS score FROM (${branch(covered)} UNION ALL ${branch(tail)}) u ORDER BY u.distance, u.id LIMIT ${k}`
       : `SELECT u.id, 1 - u.distance AS score FROM ${branch(covered)} u ORDER BY u.distance, u.id`;
@@ -207,7 +209,7 @@ export class SearchRepository {
     const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
     const rows = await this.queryWith<{ 'QUERY PLAN': string }>(
       { 'hnsw.ef_search': efSearchFor(query) },
-      `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
+      `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} AND ${visiblePointSql('p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
       [toSql(query.vector)],
     );
     return rows.map((r) => r['QUERY PLAN']).join('\n');
@@ -218,7 +220,8 @@ export class SearchRepository {
     const dim = int(dimension);
     const rows = await this.queryWith<{ id: number }>(
       { enable_indexscan: 'off', enable_bitmapscan: 'off' },
-      `SELECT p.id FROM points p WHERE p.collection_id = $2 ORDER BY (p.embedding::vector(${dim})) <=> $1::vector(${dim}), p.id LIMIT ${int(k)}`,
+      `SELECT p.id FROM points p WHERE p.collection_id = $2 AND ${visiblePointSql('p')}
+        ORDER BY (p.embedding::vector(${dim})) <=> $1::vector(${dim}), p.id LIMIT ${int(k)}`,
       [toSql(vector), collectionId],
     );
     return rows.map((r) => r.id);
@@ -239,12 +242,13 @@ export class SearchRepository {
    */
   async lexical(query: LexicalQuery): Promise<Candidate[]> {
     if (query.terms.length === 0) return [];
+    const hidden = await this.hiddenPointIds(query.collectionId);
     const params: unknown[] = [query.collectionId, query.terms, query.weights, query.k1, query.b, query.avgdl];
     const branches = query.terms.map(
       (_, i) => `(SELECT pt.point_id AS id,
                          ($3::float8[])[${i + 1}] * ${termFactor('pt')} AS s
                     FROM point_terms pt
-                   WHERE pt.collection_id = $1 AND pt.term = ($2::text[])[${i + 1}]
+                   WHERE pt.collection_id = $1 AND pt.term = ($2::text[])[${i + 1}] AND ${notHiddenIdSql('pt.point_id', hidden)}
                    ORDER BY pt.point_id)`,
     );
     const scored = `SELECT u.id, sum(u.s) AS score FROM (${branches.join(' UNION ALL ')}) u GROUP BY u.id`;
@@ -290,6 +294,7 @@ export class SearchRepository {
     terms: string[],
     limit: number,
   ): Promise<{ version: number; heads: Map<string, Candidate[]> }> {
+    const hidden = await this.hiddenPointIds(query.collectionId);
     const { rows } = await this.db.query<{ term: string | null; id: number | null; score: number | null; version: number | null }>(
       `SELECT h.term, h.id, h.score, (SELECT s.version FROM lexical_stats s WHERE s.collection_id = $1) AS version
          FROM (SELECT NULL::text AS term, NULL::bigint AS id, NULL::float8 AS score
@@ -299,7 +304,7 @@ export class SearchRepository {
                 CROSS JOIN LATERAL (
                       SELECT pt.point_id, ${termFactor('pt')} AS score
                         FROM point_terms pt
-                       WHERE pt.collection_id = $1 AND pt.term = w.term
+                       WHERE pt.collection_id = $1 AND pt.term = w.term AND ${notHiddenIdSql('pt.point_id', hidden)}
                        ORDER BY 2 DESC, pt.point_id
                        LIMIT $3::int) x) h`,
       [query.collectionId, terms, int(limit), query.k1, query.b, query.avgdl],
@@ -319,11 +324,13 @@ export class SearchRepository {
    * (one snapshot), so the df values belong to the returned version.
    */
   async lexicalStats(collectionId: number, terms: string[]): Promise<LexicalStats> {
+    const hidden = await this.hiddenPointIds(collectionId);
     const { rows } = await this.db.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null }>(
       `SELECT s.doc_count, s.total_length, s.version,
               (SELECT json_object_agg(x.term, x.df)
                  FROM (SELECT pt.term, count(*)::int AS df FROM point_terms pt
-                        WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) GROUP BY pt.term) x) AS df
+                        WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) AND ${notHiddenIdSql('pt.point_id', hidden)}
+                        GROUP BY pt.term) x) AS df
          FROM lexical_stats s WHERE s.collection_id = $1`,
       [collectionId, terms],
     );
@@ -339,7 +346,7 @@ export class SearchRepository {
 
   async pointsByIds(ids: number[]): Promise<HitPoint[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.db.query<HitPointRow>(`SELECT ${POINT_COLUMNS} FROM points p WHERE p.id = ANY($1::bigint[])`, [ids]);
+    const { rows } = await this.db.query<HitPointRow>(`SELECT ${POINT_COLUMNS} FROM points p WHERE p.id = ANY($1::bigint[]) AND ${visiblePointSql('p')}`, [ids]);
     return rows.map(toPoint);
   }
 
@@ -349,7 +356,8 @@ export class SearchRepository {
     const { rows } = await this.db.query<HitPointRow>(
       `SELECT ${POINT_COLUMNS}
          FROM unnest($1::bigint[], $2::int[], $3::int[]) AS w(document_id, lo, hi)
-         JOIN points p ON p.document_id = w.document_id AND p.chunk_id BETWEEN w.lo AND w.hi`,
+         JOIN points p ON p.document_id = w.document_id AND p.chunk_id BETWEEN w.lo AND w.hi
+        WHERE ${visiblePointSql('p')}`,
       [windows.map((w) => w.documentId), windows.map((w) => w.lo), windows.map((w) => w.hi)],
     );
     return rows.map(toPoint);
@@ -376,6 +384,15 @@ export class SearchRepository {
       for (const [name, value] of needed) await tx.query(`SET LOCAL ${name} = ${value}`);
       return (await tx.query<T>(sql, params)).rows;
     });
+  }
+
+  /**
+   * Row ids of the collection's points hidden from search (a version still being written or one
+   * replaced and not yet deleted): posting-list reads leave them out. Empty almost always.
+   */
+  private async hiddenPointIds(collectionId: number): Promise<number[]> {
+    const { rows } = await this.db.query<{ id: number }>(HIDDEN_POINT_IDS_SQL, [collectionId]);
+    return rows.map((r) => Number(r.id));
   }
 
   /** pgvector >= 0.8 has iterative index scans; PGlite's bundled build may be older. */
