@@ -12,37 +12,71 @@ import { type Piece, splitByTokens } from './token-splitter';
  * room for rows, so such a table is written entirely as `column: value` records instead.
  */
 export async function chunkTable(header: string[], rows: string[][], limit: number): Promise<Piece[]> {
-  const headerBlock = `${tableRow(header)}\n|${' --- |'.repeat(header.length)}`;
-  const headerTokens = countTokens(headerBlock);
-  if (headerTokens > limit / 2) {
-    const records = rows.map((row) => recordLines(header, row)).filter((record) => record !== '');
-    return splitByTokens(records.length > 0 ? records.join('\n\n') : header.join('\n'), limit);
+  const chunker = new TableChunker(header, limit);
+  return [...(await chunker.push(rows)), ...(await chunker.end())];
+}
+
+/**
+ * chunkTable for rows that arrive in blocks (a large CSV read as a stream): `push` returns the
+ * chunks the block completed, `end` the rest. Pushing everything at once is chunkTable.
+ */
+export class TableChunker {
+  private readonly table: Table;
+  private readonly asRecords: boolean;
+  private group: string[][] = [];
+  private estimate: number;
+  private emitted = false;
+
+  constructor(header: string[], limit: number) {
+    const headerBlock = `${tableRow(header)}\n|${' --- |'.repeat(header.length)}`;
+    const headerTokens = countTokens(headerBlock);
+    this.table = { header, headerBlock, headerTokens, limit };
+    this.asRecords = headerTokens > limit / 2;
+    this.estimate = headerTokens;
   }
 
-  const table = { header, headerBlock, headerTokens, limit };
-  const pieces: Piece[] = [];
-  let group: string[][] = [];
-  let estimate = headerTokens;
-  const flush = async (): Promise<void> => {
-    if (group.length > 0) pieces.push(...(await fitRows(table, group)));
-    group = [];
-    estimate = headerTokens;
-  };
-
-  for (const row of rows) {
-    const lineTokens = countTokens(tableRow(row)) + 1; // + the newline before it
-    if (headerTokens + lineTokens > limit) {
-      await flush();
-      pieces.push(...(await splitLongRow(table, row)));
-      continue;
+  async push(rows: string[][]): Promise<Piece[]> {
+    const { header, headerTokens, limit } = this.table;
+    if (this.asRecords) {
+      const records = rows.map((row) => recordLines(header, row)).filter((record) => record !== '');
+      return this.mark(records.length > 0 ? await splitByTokens(records.join('\n\n'), limit) : []);
     }
-    if (estimate + lineTokens > limit) await flush();
-    group.push(row);
-    estimate += lineTokens;
+    const pieces: Piece[] = [];
+    for (const row of rows) {
+      const lineTokens = countTokens(tableRow(row)) + 1; // + the newline before it
+      if (headerTokens + lineTokens > limit) {
+        pieces.push(...(await this.flush()));
+        pieces.push(...(await splitLongRow(this.table, row)));
+        continue;
+      }
+      if (this.estimate + lineTokens > limit) pieces.push(...(await this.flush()));
+      this.group.push(row);
+      this.estimate += lineTokens;
+    }
+    return this.mark(pieces);
   }
-  await flush();
-  if (pieces.length === 0) pieces.push({ content: headerBlock, tokenCount: headerTokens });
-  return pieces;
+
+  async end(): Promise<Piece[]> {
+    const pieces = this.asRecords ? [] : await this.flush();
+    if (!this.emitted && pieces.length === 0) {
+      // A table without rows still says what its columns are.
+      const { header, headerBlock, headerTokens, limit } = this.table;
+      return this.mark(this.asRecords ? await splitByTokens(header.join('\n'), limit) : [{ content: headerBlock, tokenCount: headerTokens }]);
+    }
+    return this.mark(pieces);
+  }
+
+  private async flush(): Promise<Piece[]> {
+    const pieces = this.group.length > 0 ? await fitRows(this.table, this.group) : [];
+    this.group = [];
+    this.estimate = this.table.headerTokens;
+    return pieces;
+  }
+
+  private mark(pieces: Piece[]): Piece[] {
+    if (pieces.length > 0) this.emitted = true;
+    return pieces;
+  }
 }
 
 interface Table {

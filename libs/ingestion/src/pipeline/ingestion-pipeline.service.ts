@@ -1,9 +1,12 @@
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError, PermanentError } from '@fjord/common';
 import { EmbeddingService } from '@fjord/embeddings';
 import { IngestionJob } from '@fjord/jobs';
-import { CollectionRepository } from '@fjord/knowledge/collections/collection.repository';
+import { CollectionRecord, CollectionRepository } from '@fjord/knowledge/collections/collection.repository';
 import { DocumentRecord, DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { IngestionProgress } from '@fjord/knowledge/documents/document-status';
 import { DocumentPointsWriter, StagedVersion } from '@fjord/knowledge/points/document-points-writer';
@@ -93,7 +96,21 @@ export class IngestionPipeline {
     if (!staged) return 'superseded';
     attemptState.staged = staged;
 
-    const bytes = await this.stage('fetching', () => this.content(document, reporter));
+    const spooled = await this.stage('fetching', () => this.spoolContent(document, reporter));
+    try {
+      return await this.ingest(document, collection, staged, spooled, reporter);
+    } finally {
+      await rm(spooled.dir, { recursive: true, force: true });
+    }
+  }
+
+  private async ingest(
+    document: DocumentRecord,
+    collection: CollectionRecord,
+    staged: StagedVersion,
+    file: { path: string },
+    reporter: ProgressReporter,
+  ): Promise<IngestionOutcome> {
     const batchSize = this.config.ingestion.batchChunks;
     const pending: Chunk[] = [];
     let written = 0;
@@ -136,7 +153,7 @@ export class IngestionPipeline {
 
     const parseStarted = performance.now();
     try {
-      await this.parse(document, bytes, collection.preprocessing, reporter, onChunks);
+      await this.parse(document, file, collection.preprocessing, reporter, onChunks);
       if (pending.length > 0) await writeBatch(pending.splice(0));
     } catch (error) {
       if (error instanceof Superseded) return 'superseded';
@@ -156,7 +173,6 @@ export class IngestionPipeline {
     this.metrics.ingestionStageDuration.observe({ stage: 'embedding' }, spent.embedding / 1000);
     this.metrics.ingestionStageDuration.observe({ stage: 'indexing' }, spent.indexing / 1000);
     if (!published) return 'superseded';
-    attemptState.staged = undefined;
     // The replaced version is hidden already; deleting it is housekeeping (recovery finishes it after a crash).
     await this.writer.purgeStale(document.id).catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'could not delete the replaced points yet'));
     this.vectorIndex.maybeRebuild(collection.id);
@@ -170,7 +186,7 @@ export class IngestionPipeline {
    */
   private async parse(
     document: DocumentRecord,
-    bytes: Buffer,
+    file: { path: string },
     preprocessing: { chunk_length: number; merge_small_chunks: boolean },
     reporter: ProgressReporter,
     onChunks: (chunks: Chunk[]) => Promise<void>,
@@ -178,13 +194,14 @@ export class IngestionPipeline {
     const docType = document.docType as DocType;
     const chunkOptions = { chunkLength: preprocessing.chunk_length, mergeSmallChunks: preprocessing.merge_small_chunks };
     const parseWith = (ocrText?: Record<number, string>) =>
-      this.sandbox.parse(bytes, docType, chunkOptions, { onProgress: (update) => void reporter.report(update.stage), onChunks }, ocrText);
+      this.sandbox.parse(file, docType, chunkOptions, { onProgress: (update) => void reporter.report(update.stage), onChunks }, ocrText);
     try {
-      let ocrText = isImageDocType(docType) ? await this.recognize(bytes, 'image', [], reporter) : undefined;
+      // OCR reads the whole file in this process (images and scans are small next to what the parser streams).
+      let ocrText = isImageDocType(docType) ? await this.recognize(await readFile(file.path), 'image', [], reporter) : undefined;
       await reporter.report('parsing');
       let result = await parseWith(ocrText);
       if (result.kind === 'needs-ocr') {
-        ocrText = await this.recognize(bytes, 'pdf', result.pages, reporter);
+        ocrText = await this.recognize(await readFile(file.path), 'pdf', result.pages, reporter);
         await reporter.report('parsing');
         result = await parseWith(ocrText);
       }
@@ -233,18 +250,39 @@ export class IngestionPipeline {
     }
   }
 
-  private async content(document: DocumentRecord, reporter: ProgressReporter): Promise<Buffer> {
-    const stored = await this.documents.content(document.id, document.version);
-    if (stored) return stored;
-    if (!document.url) throw new PermanentError(FailedCode.Internal, 'the document content is missing');
-    await reporter.report('fetching');
-    const fetched = await fetchDocument(document.url, {
-      allowPrivate: this.config.uploads.urlFetchAllowPrivate,
-      timeoutMs: this.config.uploads.urlFetchTimeoutMs,
-      maxBytes: this.config.uploads.maxBytes,
-    });
-    await this.documents.insertContent(document.id, document.version, fetched.bytes);
-    return fetched.bytes;
+  /**
+   * The version's bytes in a temporary file, copied from the database a slice at a time (or fetched
+   * from its URL and stored first): the parser process reads the file, so this process never holds
+   * a large document whole.
+   */
+  private async spoolContent(document: DocumentRecord, reporter: ProgressReporter): Promise<{ dir: string; path: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'fjord-doc-'));
+    const path = join(dir, 'content');
+    try {
+      const handle = await open(path, 'w');
+      let stored: boolean;
+      try {
+        stored = await this.documents.copyContent(document.id, document.version, async (slice) => {
+          await handle.write(slice);
+        });
+      } finally {
+        await handle.close();
+      }
+      if (stored) return { dir, path };
+      if (!document.url) throw new PermanentError(FailedCode.Internal, 'the document content is missing');
+      await reporter.report('fetching');
+      const fetched = await fetchDocument(document.url, {
+        allowPrivate: this.config.uploads.urlFetchAllowPrivate,
+        timeoutMs: this.config.uploads.urlFetchTimeoutMs,
+        maxBytes: this.config.uploads.maxBytes,
+      });
+      await this.documents.insertContent(document.id, document.version, fetched.bytes);
+      await writeFile(path, fetched.bytes);
+      return { dir, path };
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   private async stage<T>(name: string, fn: () => Promise<T>): Promise<T> {

@@ -3,8 +3,11 @@
  * and sends the chunks back in batches. It runs with a capped heap and may be killed at any
  * moment, so it keeps no state between documents.
  */
+import { readFile } from 'node:fs/promises';
 import { PermanentError } from '@fjord/common';
+import type { Chunk } from '../chunking/chunk';
 import { chunkDocument } from '../chunking/chunker';
+import { chunkCsvStream } from '../chunking/csv-chunk-stream';
 import { FailedCode } from '../failed-code';
 import { parseDocument } from '../parsers/document-parser';
 import { NeedsOcrError } from '../parsers/pdf.parser';
@@ -27,14 +30,25 @@ function send(reply: ParseReply): Promise<void> {
 async function handle(request: ParseRequest): Promise<void> {
   try {
     await send({ type: 'progress', stage: 'parsing', pagesDone: 0, pagesTotal: 0 });
-    const parsed = await parseDocument(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), request.docType, request.limits, request.ocrText);
-    await send({ type: 'progress', stage: 'chunking', pagesDone: 0, pagesTotal: 0 });
-    const chunks = await chunkDocument(parsed, request.chunkOptions);
-    for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
-      const acked = request.streaming ? nextAck() : undefined;
-      await send({ type: 'chunks', chunks: chunks.slice(start, start + CHUNK_BATCH) });
-      await acked;
+    const bytes = request.path
+      ? await readFile(request.path)
+      : Buffer.from((request.bytes as Uint8Array).buffer, (request.bytes as Uint8Array).byteOffset, (request.bytes as Uint8Array).byteLength);
+    const sendChunks = async (chunks: Chunk[]): Promise<void> => {
+      for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
+        const acked = request.streaming ? nextAck() : undefined;
+        await send({ type: 'chunks', chunks: chunks.slice(start, start + CHUNK_BATCH) });
+        await acked;
+      }
+    };
+    if (request.docType === 'csv' && bytes.length > 0) {
+      // Read as a stream: a CSV of any size is chunked a block of rows at a time.
+      await chunkCsvStream(bytes, request.chunkOptions.chunkLength, sendChunks);
+      await send({ type: 'done' });
+      return;
     }
+    const parsed = await parseDocument(bytes, request.docType, request.limits, request.ocrText);
+    await send({ type: 'progress', stage: 'chunking', pagesDone: 0, pagesTotal: 0 });
+    await sendChunks(await chunkDocument(parsed, request.chunkOptions));
     await send({ type: 'done', title: parsed.title });
   } catch (error) {
     if (error instanceof NeedsOcrError) {

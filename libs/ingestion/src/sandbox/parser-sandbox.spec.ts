@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PermanentError } from '@fjord/common';
 import type { ParsingLimits } from '@fjord/config';
 import { buildDeepHtml, buildEmptyParagraphDocx, buildManyPagePdf, buildZipBombDocx } from '../../../../test/support/document-fixtures';
@@ -108,4 +111,72 @@ describe('ParserSandbox (parsers in a child process with capped memory and time)
     const chunks = await chunksOf(sandbox.parse(Buffer.from(line), 'csv', DEFAULT_CHUNK_OPTIONS));
     expect(chunks.length).toBeGreaterThan(100);
   }, 60_000);
+});
+
+describe('ParserSandbox streaming (chunks handed on as they are made)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fjord-sandbox-stream-'));
+  let sandbox: ParserSandbox;
+  beforeEach(() => {
+    sandbox = new ParserSandbox(LIMITS);
+  });
+  afterEach(() => sandbox.onModuleDestroy());
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('chunks a 16 MB CSV read from a file in a parser capped at 64 MB of heap, one acknowledged batch at a time', async () => {
+    // Read whole (parseCsv, then chunkDocument), this file runs a 64 MB heap out of memory within
+    // seconds: 16 million characters and ~1.7 million cell strings. Streamed, the parser holds a
+    // slice of the file's text and a block of rows at a time.
+    const path = join(dir, 'large.csv');
+    const rows = ['id,name,city,amount,note'];
+    let size = rows[0].length;
+    for (let i = 0; size < 16 * 1024 * 1024; i++) {
+      const row = `${i},name ${i % 997},city ${i % 113},${(i * 37) % 10000}.${i % 100},note about row ${i}`;
+      rows.push(row);
+      size += row.length + 1;
+    }
+    writeFileSync(path, rows.join('\n'));
+    const lastId = rows.length - 2;
+    rows.length = 0;
+
+    const small = new ParserSandbox({ ...LIMITS, maxMemoryMb: 64, timeoutMs: 600_000 });
+    try {
+      let batches = 0;
+      let chunks = 0;
+      let inFlight = 0;
+      let lastContent = '';
+      const result = await small.parse({ path }, 'csv', DEFAULT_CHUNK_OPTIONS, {
+        onChunks: async (batch) => {
+          inFlight++;
+          // The next batch never arrives before this one is acknowledged.
+          expect(inFlight).toBe(1);
+          expect(batch[0].chunkId).toBe(chunks);
+          expect(batch.every((chunk) => chunk.content.startsWith('| id | name | city | amount | note |'))).toBe(true);
+          batches++;
+          chunks += batch.length;
+          lastContent = batch[batch.length - 1].content;
+          await new Promise((resolve) => setImmediate(resolve));
+          inFlight--;
+        },
+      });
+      expect(result).toEqual({ kind: 'chunks', title: undefined, chunks: [], chunkCount: chunks });
+      expect(batches).toBeGreaterThan(10);
+      expect(lastContent).toContain(`| ${lastId} | name ${lastId % 997} |`);
+    } finally {
+      await small.onModuleDestroy();
+    }
+  }, 600_000);
+
+  it('stops the parser and passes the consumer\'s error through when a batch cannot be taken', async () => {
+    const refused = new Error('storage is gone');
+    const error = await rejection(
+      sandbox.parse(Buffer.from(Array.from({ length: 400 }, (_, i) => `Paragraph ${i}. ${'Words go here. '.repeat(30)}`).join('\n\n')), 'txt', DEFAULT_CHUNK_OPTIONS, {
+        onChunks: async () => {
+          throw refused;
+        },
+      }),
+    );
+    expect(error).toBe(refused);
+    const after = await chunksOf(sandbox.parse(Buffer.from('still alive'), 'txt', DEFAULT_CHUNK_OPTIONS));
+    expect(after[0].content).toBe('still alive');
+  });
 });

@@ -69,8 +69,9 @@ export class ParserSandbox implements OnModuleDestroy {
 
   constructor(private readonly limits: ParsingLimits) {}
 
+  /** `input`: the document's bytes, or `{ path }` of a file holding them (read by the parser process). */
   async parse(
-    bytes: Buffer,
+    input: Buffer | { path: string },
     docType: DocType,
     chunkOptions: ChunkOptions,
     callbacks: SandboxCallbacks = {},
@@ -80,7 +81,7 @@ export class ParserSandbox implements OnModuleDestroy {
     const worker = this.take();
     const request: ParseRequest = {
       type: 'parse',
-      bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      ...(Buffer.isBuffer(input) ? { bytes: new Uint8Array(input.buffer, input.byteOffset, input.byteLength) } : { path: input.path }),
       docType,
       chunkOptions,
       limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes },

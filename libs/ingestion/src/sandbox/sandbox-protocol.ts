@@ -10,7 +10,9 @@ export interface ParseRequest {
    * `ack` before it sends the next, so neither process queues up a whole document's chunks.
    */
   streaming?: boolean;
-  bytes: Uint8Array;
+  /** The document: its bytes, or a file to read them from (large files do not travel over IPC). */
+  bytes?: Uint8Array;
+  path?: string;
   docType: DocType;
   chunkOptions: ChunkOptions;
   limits: DocumentLimits;

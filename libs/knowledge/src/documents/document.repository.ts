@@ -131,6 +131,28 @@ export class DocumentRepository {
     return rows[0] && Buffer.from(rows[0].content);
   }
 
+  /**
+   * Writes the stored bytes of a version to `sink` a slice at a time, so a large file is never held
+   * whole (a bytea read at once is twice its size again as the wire's hex text). False when absent.
+   */
+  async copyContent(documentId: number, version: number, sink: (slice: Buffer) => Promise<void>, sliceBytes = 8 * 1024 * 1024): Promise<boolean> {
+    const { rows } = await this.db.query<{ byte_size: number }>('SELECT byte_size FROM document_contents WHERE document_id = $1 AND version = $2', [
+      documentId,
+      version,
+    ]);
+    if (!rows[0]) return false;
+    const size = Number(rows[0].byte_size);
+    for (let offset = 0; offset < size; offset += sliceBytes) {
+      const { rows: slice } = await this.db.query<{ part: Uint8Array }>(
+        'SELECT substring(content FROM $3::int FOR $4::int) AS part FROM document_contents WHERE document_id = $1 AND version = $2',
+        [documentId, version, offset + 1, sliceBytes],
+      );
+      if (!slice[0]) return false;
+      await sink(Buffer.from(slice[0].part));
+    }
+    return true;
+  }
+
   async findById(id: number, q: Queryable = this.db): Promise<DocumentRecord | undefined> {
     const { rows } = await q.query<DocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE id = $1`, [id]);
     return rows[0] && toRecord(rows[0]);
