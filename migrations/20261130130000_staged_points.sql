@@ -2,7 +2,9 @@
 -- searchable, and become searchable together in one short transaction (the "flip"): one long
 -- transaction would block every search on PGlite's single connection for as long as it runs.
 --
--- Each point carries the document version that wrote it; a (document, version) listed in
+-- points.version numbers a document's point sets: each ingestion attempt writes a new one (not
+-- documents.version: one document version may be written twice, say after doc/retry), and
+-- documents.points_version is the set reads see. A (document, version) listed in
 -- hidden_point_versions is invisible to every read (search, point/list, point/info):
 --   'staging': the version being written; deleted at the flip, which lists the previous version
 --   as 'stale' in the same transaction, so a search sees either all of the old version or all
@@ -12,11 +14,11 @@
 -- The table has no foreign keys on purpose: while a document or collection is deleted, its rows
 -- must still be there so the triggers below do not count hidden points out of lexical_stats.
 ALTER TABLE points ADD COLUMN version integer NOT NULL DEFAULT 0;
--- The version whose points are visible (0 for documents written before this migration and for
--- documents never published); point/add writes new points under it.
+-- The point set reads see (0 for documents written before this migration and for documents never
+-- published); point/add writes new points into it.
 ALTER TABLE documents ADD COLUMN points_version integer NOT NULL DEFAULT 0;
 
--- Two versions of a document hold the same point ids while one of them is hidden.
+-- Two point sets of a document hold the same point ids while one of them is hidden.
 ALTER TABLE points DROP CONSTRAINT points_collection_id_point_id_key;
 ALTER TABLE points ADD CONSTRAINT points_collection_point_version_key UNIQUE (collection_id, point_id, version);
 -- Finding and deleting one version's points, and the flip's count of them.
@@ -30,6 +32,8 @@ CREATE TABLE hidden_point_versions (
   -- The ingestion attempt writing a 'staging' version: a second attempt on the same version takes
   -- the row over, and the first one's next batch or flip sees that it lost and stops.
   writer         text,
+  -- The document version a 'staging' set is written for: recovery clears sets of older versions.
+  document_version integer,
   created_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (document_id, version)
 );

@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PermanentError } from '@fjord/common';
 import { parseDocument } from '../parsers/document-parser';
 import type { Chunk } from './chunk';
 import { chunkDocument } from './chunker';
 import { chunkCsvStream } from './csv-chunk-stream';
 
-async function streamed(csv: Buffer, chunkLength: number, options: { blockRows?: number; sliceBytes?: number }): Promise<Chunk[]> {
+async function streamed(csv: Buffer | { path: string }, chunkLength: number, options: { blockRows?: number; sliceBytes?: number }): Promise<Chunk[]> {
   const chunks: Chunk[] = [];
   await chunkCsvStream(csv, chunkLength, async (batch) => void chunks.push(...batch), options);
   return chunks;
@@ -30,15 +33,26 @@ describe('chunkCsvStream (a CSV read and chunked a slice at a time)', () => {
       expect(chunks.map((chunk) => chunk.content)).toEqual(expected.map((chunk) => chunk.content));
       expect(chunks.map((chunk) => chunk.chunkId)).toEqual(expected.map((_, i) => i));
     }
+    // From a file, read 97 bytes at a time.
+    const dir = mkdtempSync(join(tmpdir(), 'fjord-csv-stream-'));
+    try {
+      writeFileSync(join(dir, 'table.csv'), csv);
+      const fromFile = await streamed({ path: join(dir, 'table.csv') }, 120, { sliceBytes: 97 });
+      expect(fromFile.map((chunk) => chunk.content)).toEqual(expected.map((chunk) => chunk.content));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const small = await streamed(csv, 120, { sliceBytes: 97, blockRows: 7 });
     const cells = (chunks: Chunk[]) => chunks.flatMap((chunk) => chunk.content.split('\n').slice(2));
     expect(cells(small)).toEqual(cells(expected));
   });
 
-  it('decodes UTF-16 and multi-byte UTF-8 slice by slice (characters split across slice edges) as the whole-file parser does', async () => {
+  it('decodes UTF-16, GB18030 and multi-byte UTF-8 slice by slice (characters split across slice edges) as the whole-file parser does', async () => {
     const text = 'name,city\n张三,上海\n李四,北京\n';
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
-    for (const csv of [utf16, Buffer.from(text)]) {
+    const gb18030 = Buffer.from('6e616d652c636974790ad5c5c8fd2cc9cfbaa30ac0eecbc42cb1b1bea90a', 'hex');
+    expect(new TextDecoder('gb18030').decode(gb18030)).toBe(text);
+    for (const csv of [utf16, Buffer.from(text), gb18030]) {
       const chunks = await streamed(csv, 100, { sliceBytes: 5 });
       expect(chunks.map((chunk) => chunk.content)).toEqual((await whole(csv, 100)).map((chunk) => chunk.content));
       expect(chunks[0].content).toContain('| 张三 | 上海 |');

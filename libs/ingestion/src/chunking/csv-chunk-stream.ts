@@ -1,6 +1,6 @@
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
-import { streamCsv } from '../parsers/csv-stream';
+import { type CsvSource, streamCsv } from '../parsers/csv-stream';
 import { type Chunk, MIN_CHUNK_LENGTH } from './chunk';
 import { TableChunker } from './table-chunker';
 
@@ -13,7 +13,7 @@ const BLOCK_ROWS = 2_000;
  * except where a row wider than all before it widens the header.
  */
 export async function chunkCsvStream(
-  bytes: Uint8Array,
+  source: CsvSource,
   chunkLength: number,
   emit: (chunks: Chunk[]) => Promise<void>,
   options: { blockRows?: number; sliceBytes?: number } = {},
@@ -28,7 +28,7 @@ export async function chunkCsvStream(
     if (pieces.length === 0) return;
     await emit(pieces.map((piece) => ({ chunkId: next++, title: '', content: piece.content, tokenCount: piece.tokenCount })));
   };
-  const { rows } = await streamCsv(bytes, options.blockRows ?? BLOCK_ROWS, async (header, block) => {
+  const { rows } = await streamCsv(source, options.blockRows ?? BLOCK_ROWS, async (header, block) => {
     if (chunker && header.length !== chunkerWidth) await send(await chunker.end());
     if (!chunker || header.length !== chunkerWidth) {
       chunker = new TableChunker(header, chunkLength);

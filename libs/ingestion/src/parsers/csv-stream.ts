@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { open } from 'node:fs/promises';
 import Papa from 'papaparse';
 import { looksLikeHeader } from './csv.parser';
 
@@ -15,8 +15,11 @@ const TEXT_SLICE = 1 << 20;
  * header decision, `column_n` names), except that the header is decided from the first
  * HEADER_SAMPLE records and a row wider than every one before it adds `column_n` names from then on.
  */
+/** A CSV in memory, or a file read a slice at a time (the parser process then never holds it whole). */
+export type CsvSource = Uint8Array | { path: string };
+
 export async function streamCsv(
-  bytes: Uint8Array,
+  source: CsvSource,
   blockRows: number,
   onRows: (header: string[], rows: string[][]) => Promise<void>,
   sliceBytes: number = TEXT_SLICE,
@@ -65,7 +68,7 @@ export async function streamCsv(
 
   let carry = '';
   let quoted = false;
-  for (const slice of decodedSlices(bytes, sliceBytes)) {
+  for await (const slice of decodedSlices(source, sliceBytes)) {
     // Where the text can be cut: after the last line break outside a quoted field. A doubled quote
     // inside a field flips the state twice, so counting quotes is enough.
     let cut = -1;
@@ -99,29 +102,52 @@ export async function streamCsv(
 }
 
 /** parseCsv's decoding (decodeText), a slice at a time: UTF-16 by BOM, UTF-8 when valid, else GB18030. */
-function* decodedSlices(bytes: Uint8Array, sliceBytes: number): Generator<string> {
-  let encoding: string;
+async function* decodedSlices(source: CsvSource, sliceBytes: number): AsyncGenerator<string> {
+  let encoding = 'utf-8';
   let start = 0;
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) [encoding, start] = ['utf-16le', 2];
-  else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) [encoding, start] = ['utf-16be', 2];
-  else if (isUtf8(bytes)) encoding = 'utf-8';
-  else encoding = validGb18030(bytes) ? 'gb18030' : 'utf-8';
+  for await (const head of byteSlices(source, 2)) {
+    if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) [encoding, start] = ['utf-16le', 2];
+    else if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) [encoding, start] = ['utf-16be', 2];
+    break;
+  }
+  // Which 8-bit encoding it is takes a pass over the whole file (decoding without keeping the text).
+  if (start === 0 && !(await decodesAs(source, 'utf-8', sliceBytes))) encoding = (await decodesAs(source, 'gb18030', sliceBytes)) ? 'gb18030' : 'utf-8';
   const decoder = new TextDecoder(encoding);
-  for (let offset = start; offset < bytes.length; offset += sliceBytes) {
-    const text = decoder.decode(bytes.subarray(offset, Math.min(bytes.length, offset + sliceBytes)), { stream: true });
+  for await (const bytes of byteSlices(source, sliceBytes, start)) {
+    const text = decoder.decode(bytes, { stream: true });
     if (text) yield text;
   }
   const rest = decoder.decode();
   if (rest) yield rest;
 }
 
-function validGb18030(bytes: Uint8Array): boolean {
-  const decoder = new TextDecoder('gb18030', { fatal: true });
+async function decodesAs(source: CsvSource, encoding: string, sliceBytes: number): Promise<boolean> {
+  const decoder = new TextDecoder(encoding, { fatal: true });
   try {
-    for (let offset = 0; offset < bytes.length; offset += TEXT_SLICE) decoder.decode(bytes.subarray(offset, offset + TEXT_SLICE), { stream: true });
+    for await (const bytes of byteSlices(source, sliceBytes)) decoder.decode(bytes, { stream: true });
     decoder.decode();
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The source's bytes from `start`, `sliceBytes` at a time; a slice is valid until the next is read. */
+async function* byteSlices(source: CsvSource, sliceBytes: number, start = 0): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    for (let offset = start; offset < source.length; offset += sliceBytes) yield source.subarray(offset, Math.min(source.length, offset + sliceBytes));
+    return;
+  }
+  const handle = await open(source.path, 'r');
+  try {
+    const buffer = Buffer.alloc(sliceBytes);
+    for (let position = start; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, sliceBytes, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
 }

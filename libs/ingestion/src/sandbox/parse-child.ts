@@ -3,7 +3,7 @@
  * and sends the chunks back in batches. It runs with a capped heap and may be killed at any
  * moment, so it keeps no state between documents.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { PermanentError } from '@fjord/common';
 import type { Chunk } from '../chunking/chunk';
 import { chunkDocument } from '../chunking/chunker';
@@ -30,9 +30,6 @@ function send(reply: ParseReply): Promise<void> {
 async function handle(request: ParseRequest): Promise<void> {
   try {
     await send({ type: 'progress', stage: 'parsing', pagesDone: 0, pagesTotal: 0 });
-    const bytes = request.path
-      ? await readFile(request.path)
-      : Buffer.from((request.bytes as Uint8Array).buffer, (request.bytes as Uint8Array).byteOffset, (request.bytes as Uint8Array).byteLength);
     const sendChunks = async (chunks: Chunk[]): Promise<void> => {
       for (let start = 0; start < chunks.length; start += CHUNK_BATCH) {
         const acked = request.streaming ? nextAck() : undefined;
@@ -40,12 +37,18 @@ async function handle(request: ParseRequest): Promise<void> {
         await acked;
       }
     };
-    if (request.docType === 'csv' && bytes.length > 0) {
-      // Read as a stream: a CSV of any size is chunked a block of rows at a time.
-      await chunkCsvStream(bytes, request.chunkOptions.chunkLength, sendChunks);
+    const inMemory = request.bytes && Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
+    if (request.docType === 'csv') {
+      // Read as a stream (from the file a slice at a time): a CSV of any size is chunked a block of rows at a time.
+      const source = request.path ? { path: request.path } : (inMemory as Buffer);
+      if ((source instanceof Uint8Array ? source.length : (await stat(source.path)).size) === 0) {
+        throw new PermanentError(FailedCode.Empty, 'document is empty');
+      }
+      await chunkCsvStream(source, request.chunkOptions.chunkLength, sendChunks);
       await send({ type: 'done' });
       return;
     }
+    const bytes = request.path ? await readFile(request.path) : (inMemory as Buffer);
     const parsed = await parseDocument(bytes, request.docType, request.limits, request.ocrText);
     await send({ type: 'progress', stage: 'chunking', pagesDone: 0, pagesTotal: 0 });
     await sendChunks(await chunkDocument(parsed, request.chunkOptions));

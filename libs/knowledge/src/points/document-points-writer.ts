@@ -8,12 +8,15 @@ import { NewPoint, PointRepository } from './point.repository';
 /** Points deleted per transaction when a hidden version is cleared away. */
 const PURGE_BATCH = 500;
 
-/** The version of a document an ingestion attempt is writing. */
+/** The point set an ingestion attempt is writing for one version of a document. */
 export interface StagedVersion {
   readonly documentId: number;
   readonly collectionId: number;
-  readonly version: number;
-  /** This attempt's claim on the version (hidden_point_versions.writer). */
+  /** documents.version this set is for: a newer upload supersedes it. */
+  readonly documentVersion: number;
+  /** points.version of the set: new for every attempt. */
+  readonly pointVersion: number;
+  /** This attempt's claim on the set (hidden_point_versions.writer). */
   readonly writer: string;
 }
 
@@ -61,29 +64,39 @@ export class DocumentPointsWriter {
   ) {}
 
   /**
-   * Claims `version` of the document for writing (taking it over from an earlier attempt that
-   * crashed or stalled) and clears every hidden leftover of the document (a crashed attempt's
-   * batches, a replaced version not yet deleted). Undefined when the document has moved on to a
-   * newer version (or this one is already published).
+   * Starts a new point set for `version` of the document (taking the version over from any earlier
+   * attempt that crashed or stalled) and clears every other hidden set of the document (a crashed
+   * attempt's batches, a replaced set not yet deleted). Undefined when the document has moved on to
+   * a newer version.
    */
   async begin(doc: { id: number; collectionId: number; version: number }): Promise<StagedVersion | undefined> {
     const writer = randomUUID();
-    const claimed = await this.db.transaction(async (tx) => {
+    const pointVersion = await this.db.transaction(async (tx) => {
       const current = await this.lockDocument(tx, doc.id);
-      if (!current || current.version !== doc.version || current.points_version >= doc.version) return false;
-      await tx.query(
-        `INSERT INTO hidden_point_versions (collection_id, document_id, version, reason, writer) VALUES ($1, $2, $3, 'staging', $4)
-         ON CONFLICT (document_id, version) DO UPDATE SET reason = 'staging', writer = EXCLUDED.writer, created_at = now()`,
-        [doc.collectionId, doc.id, doc.version, writer],
+      if (!current || current.version !== doc.version) return undefined;
+      const { rows } = await tx.query<{ next: number }>(
+        `SELECT greatest($2::int,
+                         (SELECT coalesce(max(version), 0) FROM points WHERE document_id = $1),
+                         (SELECT coalesce(max(version), 0) FROM hidden_point_versions WHERE document_id = $1)) + 1 AS next`,
+        [doc.id, current.points_version],
       );
-      return true;
+      const next = Number(rows[0].next);
+      await tx.query(
+        `INSERT INTO hidden_point_versions (collection_id, document_id, version, reason, writer, document_version)
+         VALUES ($1, $2, $3, 'staging', $4, $5)`,
+        [doc.collectionId, doc.id, next, writer, doc.version],
+      );
+      return next;
     });
-    if (!claimed) return undefined;
-    const staged: StagedVersion = { documentId: doc.id, collectionId: doc.collectionId, version: doc.version, writer };
-    // Every other hidden version of this document belongs to an attempt that can no longer write
-    // (the document is at this version now); this version's own leftovers are a crashed attempt's.
-    const { rows } = await this.db.query<{ version: number }>('SELECT version FROM hidden_point_versions WHERE document_id = $1', [doc.id]);
-    for (const { version } of rows) await this.purgeVersion(doc.id, Number(version), { keepRow: Number(version) === doc.version });
+    if (pointVersion === undefined) return undefined;
+    const staged: StagedVersion = { documentId: doc.id, collectionId: doc.collectionId, documentVersion: doc.version, pointVersion, writer };
+    // Every other hidden set of this document belongs to an attempt that can no longer publish (its
+    // document version is older, or this attempt has taken the version over): clear them.
+    const { rows } = await this.db.query<{ version: number }>('SELECT version FROM hidden_point_versions WHERE document_id = $1 AND version <> $2', [
+      doc.id,
+      pointVersion,
+    ]);
+    for (const { version } of rows) await this.purgeVersion(doc.id, Number(version), { keepRow: false });
     this.progress.set(writer, { batches: 0, points: 0 });
     return staged;
   }
@@ -97,7 +110,7 @@ export class DocumentPointsWriter {
     if (points.length === 0) return true;
     const written = await this.db.transaction(async (tx) => {
       if (!(await this.owns(tx, staged))) return false;
-      await this.points.insertMany(tx, staged.collectionId, staged.documentId, points, staged.version);
+      await this.points.insertMany(tx, staged.collectionId, staged.documentId, points, staged.pointVersion);
       return true;
     });
     if (!written) return false;
@@ -105,7 +118,7 @@ export class DocumentPointsWriter {
     done.batches++;
     done.points += points.length;
     this.progress.set(staged.writer, done);
-    await this.afterBatch?.({ documentId: staged.documentId, version: staged.version, batch: done.batches, pointsWritten: done.points });
+    await this.afterBatch?.({ documentId: staged.documentId, version: staged.documentVersion, batch: done.batches, pointsWritten: done.points });
     return true;
   }
 
@@ -124,15 +137,15 @@ export class DocumentPointsWriter {
       const totals = await this.points.versionTotals(tx, staged.documentId);
       const { rows: hidden } = await tx.query<{ version: number }>('SELECT version FROM hidden_point_versions WHERE document_id = $1', [staged.documentId]);
       const hiddenVersions = new Set(hidden.map((r) => Number(r.version)));
-      const fresh = totals.get(staged.version) ?? { points: 0, lexicalLength: 0 };
+      const fresh = totals.get(staged.pointVersion) ?? { points: 0, lexicalLength: 0 };
       if (fresh.points !== expectedPoints) {
-        throw new Error(`document ${staged.documentId} version ${staged.version} holds ${fresh.points} staged points, expected ${expectedPoints}`);
+        throw new Error(`document ${staged.documentId} point set ${staged.pointVersion} holds ${fresh.points} staged points, expected ${expectedPoints}`);
       }
-      const replaced = [...totals.entries()].filter(([version]) => version !== staged.version && !hiddenVersions.has(version));
+      const replaced = [...totals.entries()].filter(([version]) => version !== staged.pointVersion && !hiddenVersions.has(version));
       const replacedPoints = replaced.reduce((sum, [, t]) => sum + t.points, 0);
       const replacedLength = replaced.reduce((sum, [, t]) => sum + t.lexicalLength, 0);
 
-      await tx.query('DELETE FROM hidden_point_versions WHERE document_id = $1 AND version = $2', [staged.documentId, staged.version]);
+      await tx.query('DELETE FROM hidden_point_versions WHERE document_id = $1 AND version = $2', [staged.documentId, staged.pointVersion]);
       if (replaced.length > 0) {
         await tx.query(
           `INSERT INTO hidden_point_versions (collection_id, document_id, version, reason)
@@ -151,9 +164,9 @@ export class DocumentPointsWriter {
         // Same N and length, different postings: searches must still drop their cached frequencies.
         await tx.query('UPDATE lexical_stats SET version = version + 1 WHERE collection_id = $1', [staged.collectionId]);
       }
-      await tx.query('UPDATE documents SET points_version = $2 WHERE id = $1', [staged.documentId, staged.version]);
+      await tx.query('UPDATE documents SET points_version = $2 WHERE id = $1', [staged.documentId, staged.pointVersion]);
       await this.documents.markDone(tx, staged.documentId, stats);
-      await this.documents.deleteContentsBefore(tx, staged.documentId, staged.version);
+      await this.documents.deleteContentsBefore(tx, staged.documentId, staged.documentVersion);
       return true;
     });
   }
@@ -163,7 +176,7 @@ export class DocumentPointsWriter {
     this.progress.delete(staged.writer);
     const owned = await this.db.transaction(async (tx) => {
       if (!(await this.owns(tx, staged))) return false;
-      await tx.query("UPDATE hidden_point_versions SET reason = 'stale', writer = NULL WHERE document_id = $1 AND version = $2", [staged.documentId, staged.version]);
+      await tx.query("UPDATE hidden_point_versions SET reason = 'stale', writer = NULL WHERE document_id = $1 AND version = $2", [staged.documentId, staged.pointVersion]);
       return true;
     });
     if (owned) await this.purgeStale(staged.documentId);
@@ -191,7 +204,7 @@ export class DocumentPointsWriter {
     await this.db.query(
       `UPDATE hidden_point_versions h SET reason = 'stale', writer = NULL
         WHERE h.reason = 'staging'
-          AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = h.document_id AND d.version = h.version
+          AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = h.document_id AND d.version = h.document_version
                              AND d.status IN (${ProcessStatus.Queued}, ${ProcessStatus.Processing}))`,
     );
     const { rows } = await this.db.query<{ document_id: number }>("SELECT DISTINCT document_id FROM hidden_point_versions WHERE reason = 'stale'");
@@ -224,10 +237,10 @@ export class DocumentPointsWriter {
   /** Locks the document row and checks that this attempt still owns the staged version. */
   private async owns(tx: Queryable, staged: StagedVersion): Promise<boolean> {
     const current = await this.lockDocument(tx, staged.documentId);
-    if (!current || current.version !== staged.version) return false;
+    if (!current || current.version !== staged.documentVersion) return false;
     const { rows } = await tx.query<{ writer: string | null }>(
       "SELECT writer FROM hidden_point_versions WHERE document_id = $1 AND version = $2 AND reason = 'staging'",
-      [staged.documentId, staged.version],
+      [staged.documentId, staged.pointVersion],
     );
     return rows[0]?.writer === staged.writer;
   }
