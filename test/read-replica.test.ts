@@ -94,7 +94,7 @@ suite(`read replicas against a streaming replica${unavailable ? ` (skipped: no r
   }
 
   async function replicaState(): Promise<{ status: string; lag_ms?: number; error?: string }> {
-    const health = await (await fetch(`${stack.baseUrl}/health`)).json();
+    const health = (await (await fetch(`${stack.baseUrl}/health`)).json()) as { database: { replicas: Array<{ status: string; lag_ms?: number; error?: string }> } };
     expect(health.database.replicas).toHaveLength(1);
     return health.database.replicas[0];
   }
