@@ -4515,6 +4515,28 @@ export interface operations {
                                 chunk_title: string;
                                 chunk_type: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 /** @description unix milliseconds */
                                 process_time: number;
                                 /** @description unix milliseconds */
@@ -4634,6 +4656,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -4751,6 +4795,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -5062,6 +5128,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -5213,6 +5301,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -6090,12 +6200,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6142,12 +6266,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6477,12 +6615,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6531,12 +6683,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6692,12 +6858,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6762,12 +6942,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6918,12 +7112,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6988,12 +7196,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7128,6 +7350,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7161,6 +7405,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7275,6 +7541,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
