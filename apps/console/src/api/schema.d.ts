@@ -4743,6 +4743,28 @@ export interface operations {
                                 chunk_title: string;
                                 chunk_type: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 /** @description unix milliseconds */
                                 process_time: number;
                                 /** @description unix milliseconds */
@@ -4862,6 +4884,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -4979,6 +5023,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -5300,6 +5366,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -5461,6 +5549,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -6338,12 +6448,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6390,12 +6514,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6725,12 +6863,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6779,12 +6931,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6940,12 +7106,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7010,12 +7190,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7166,12 +7360,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7236,12 +7444,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7376,6 +7598,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7409,6 +7653,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7523,6 +7789,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
