@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FIELD_TYPES } from '@fjord/knowledge';
+import { pointPositionSchema } from '@fjord/knowledge/points/point-position';
 import type { collectionInfo, collectionRef, docInfo, docRef, docStatusSummary, pointInfo } from './viking.responses';
 import type { rerankResponse, searchResponse } from './search.responses';
 import type { chatCompletionData, searchAndGenerateData } from './knowledge-chat.responses';
@@ -182,6 +183,7 @@ export const pointSchema = z
     chunk_title: z.string(),
     chunk_type: z.string(),
     content: z.string(),
+    position: pointPositionSchema.optional(),
     process_time: millis,
     update_time: millis,
   });
@@ -201,6 +203,7 @@ export const searchItemSchema = z
     chunk_title: z.string(),
     chunk_type: z.string(),
     process_time: millis,
+    position: pointPositionSchema.optional(),
     recall_position: z.number().int(),
     rerank_position: z.number().int().optional(),
     doc_info: pointDocInfoSchema,
@@ -234,6 +237,7 @@ export const knowledgeReferenceSchema = z.object({
   project: z.string(),
   title: z.string(),
   content: z.string(),
+  position: pointPositionSchema.optional(),
   url: z.string().optional(),
   score: z.number(),
 });

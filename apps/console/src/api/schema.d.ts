@@ -4741,6 +4741,28 @@ export interface operations {
                                 chunk_title: string;
                                 chunk_type: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 /** @description unix milliseconds */
                                 process_time: number;
                                 /** @description unix milliseconds */
@@ -4860,6 +4882,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -4977,6 +5021,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -5288,6 +5354,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -5439,6 +5527,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -6316,12 +6426,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6368,12 +6492,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6703,12 +6841,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6757,12 +6909,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6918,12 +7084,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6988,12 +7168,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7144,12 +7338,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7214,12 +7422,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7354,6 +7576,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7387,6 +7631,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7501,6 +7767,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {

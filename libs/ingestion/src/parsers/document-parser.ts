@@ -14,6 +14,7 @@ import { parseMsg } from './msg.parser';
 import type { ParsedDocument } from './parsed-document';
 import { NeedsOcrError, type OcrText, parsePdf } from './pdf.parser';
 import { parseRtf } from './rtf.parser';
+import { parseSpreadsheet } from './spreadsheet.parser';
 import { parseTxt } from './txt.parser';
 
 export type { ParsedDocument } from './parsed-document';
@@ -35,6 +36,9 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   webp: { label: 'WebP', parse: parseImage },
   tiff: { label: 'TIFF', parse: parseImage },
   bmp: { label: 'BMP', parse: parseImage },
+  xlsx: { label: 'XLSX', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xlsx') },
+  xls: { label: 'XLS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xls') },
+  ods: { label: 'ODS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'ods') },
   epub: { label: 'EPUB', parse: parseEpub },
   eml: { label: 'E-mail', parse: (bytes, limits) => parseEml(bytes, limits, attachmentReader(1)) },
   msg: { label: 'Outlook message', parse: (bytes, limits) => parseMsg(bytes, limits, attachmentReader(1)) },
@@ -123,6 +127,11 @@ function tidy(document: ParsedDocument): ParsedDocument {
   const title = document.title?.replace(/\s+/g, ' ').trim() || undefined;
   if (document.kind === 'table') return { ...document, title };
   if (document.kind === 'plain') return { ...document, title, pages: document.pages.map(tidyText) };
+  if (document.kind === 'sheets') return { ...document, title };
+  if (document.kind === 'slides') {
+    const slides = document.slides.map((slide) => ({ ...slide, title: slide.title?.replace(/\s+/g, ' ').trim() || undefined, text: tidyText(slide.text), notes: slide.notes && tidyText(slide.notes) }));
+    return { ...document, title, slides };
+  }
   if (document.kind === 'parts') {
     const parts = document.parts.map((part) => ({ title: part.title.replace(/\s+/g, ' ').trim(), document: tidy(part.document) }));
     return { kind: 'parts', title, parts: parts.filter((part) => !isEmpty(part.document)) };
@@ -142,6 +151,8 @@ function tidyText(text: string): string {
 function isEmpty(document: ParsedDocument): boolean {
   if (document.kind === 'text') return document.markdown.trim() === '';
   if (document.kind === 'plain') return document.pages.every((page) => page.trim() === '');
+  if (document.kind === 'sheets') return document.sheets.length === 0;
+  if (document.kind === 'slides') return document.slides.every((slide) => !slide.title && slide.text === '' && !slide.notes);
   if (document.kind === 'parts') return document.parts.every((part) => isEmpty(part.document));
   return document.header.every((cell) => cell.trim() === '') && document.rows.every((row) => row.every((cell) => cell.trim() === ''));
 }

@@ -89,6 +89,9 @@ function mailBody(message: MailMessage): ParsedDocument | undefined {
 const EXTENSION_BY_CONTENT_TYPE: Readonly<Record<string, string>> = {
   'application/pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.ms-excel': 'xls',
+  'application/vnd.oasis.opendocument.spreadsheet': 'ods',
   'application/epub+zip': 'epub',
   'application/rtf': 'rtf',
   'text/rtf': 'rtf',
