@@ -187,6 +187,7 @@ export const en = {
   'operations.ingested': 'Documents finished (this process)',
   'operations.byStatus': 'Documents by status',
   'operations.inProgress': 'Queued or processing',
+  'operations.failedCol': 'Failed',
   'operations.recentFailures': 'Recent failures',
   'operations.noFailures': 'No document has failed.',
   'operations.failedAt': 'Failed at',

@@ -189,6 +189,7 @@ export const zhCN: Messages = {
   'operations.ingested': '已处理文档（本进程）',
   'operations.byStatus': '各状态文档数',
   'operations.inProgress': '排队或处理中',
+  'operations.failedCol': '失败',
   'operations.recentFailures': '最近失败',
   'operations.noFailures': '没有处理失败的文档。',
   'operations.failedAt': '失败时间',

@@ -107,7 +107,7 @@ export default function OperationsPage() {
               <Table.Th ta="right">{t('collections.documents')}</Table.Th>
               <Table.Th ta="right">{t('collections.points')}</Table.Th>
               <Table.Th ta="right">{t('operations.inProgress')}</Table.Th>
-              <Table.Th ta="right">{t('status.failed')}</Table.Th>
+              <Table.Th ta="right">{t('operations.failedCol')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
