@@ -165,13 +165,17 @@ const SAFETY_PDF = buildPdf([
     await expectAccessible();
     await screenshot(page, 'operations page with recent failures');
 
+    const docId = (await photo.getAttribute('data-doc-id')) as string;
+    const failedAt = (await photo.getAttribute('data-update-time')) as string;
     const retried = page.waitForResponse((r) => r.url().endsWith('/api/knowledge/doc/retry'));
     await photo.getByRole('button', { name: 'Retry photo.txt' }).focus();
     await page.keyboard.press('Enter'); // usable from the keyboard
     expect((await retried).status()).toBe(200);
-    // Processed again from its stored bytes, it fails again for the same reason and is listed again.
-    await page.getByTestId('status-count-failed').filter({ hasText: 'failed: 2' }).waitFor({ timeout: 45_000 });
-    await photo.getByTestId('failure-reason').filter({ hasText: 'binary, not text' }).waitFor({ timeout: 45_000 });
+    // Processed again from its stored bytes, it fails again for the same reason and is listed again, as a newer failure.
+    const again = page.locator(`[data-testid=failure-row][data-doc-id="${docId}"]:not([data-update-time="${failedAt}"])`);
+    await again.waitFor({ timeout: 45_000 });
+    await expect(again.getByTestId('failure-reason').textContent()).resolves.toMatch(/binary, not text/);
+    await expect(page.getByTestId('status-count-failed').textContent()).resolves.toBe('failed: 2');
 
     await page.getByLabel('Language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '最近失败' }).waitFor();
@@ -180,7 +184,6 @@ const SAFETY_PDF = buildPdf([
     await page.getByLabel('语言').selectOption('en');
 
     // The document's link opens its collection filtered to it, with its status and actions.
-    const docId = (await photo.getAttribute('data-doc-id')) as string;
     await photo.getByRole('link', { name: 'photo.txt' }).click();
     await page.getByRole('heading', { name: 'Documents in handbook' }).waitFor();
     await expect(page.getByLabel('doc_id').inputValue()).resolves.toBe(docId);

@@ -170,7 +170,7 @@ function FailureRow({ failure, retry }: { failure: RecentFailure; retry: ReturnT
   const t = useT();
   const retrying = retry.isPending && retry.variables?.resource_id === failure.resource_id && retry.variables.doc_id === failure.doc_id;
   return (
-    <Table.Tr data-testid="failure-row" data-doc-id={failure.doc_id}>
+    <Table.Tr data-testid="failure-row" data-doc-id={failure.doc_id} data-update-time={failure.update_time}>
       <Table.Td>
         <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
           {new Date(failure.update_time).toLocaleString()}
