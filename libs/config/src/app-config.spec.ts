@@ -41,7 +41,10 @@ describe('loadConfig', () => {
 
   it('needs a base URL and model for the OpenAI-compatible embedding provider', () => {
     expect(() => loadConfig({ EMBEDDING_PROVIDER: 'openai' })).toThrow(/EMBEDDING_BASE_URL.*\n.*EMBEDDING_MODEL/s);
-    expect(() => loadConfig({ EMBEDDING_QUERY_INSTRUCTION: 'query: ' })).toThrow(/EMBEDDING_QUERY_INSTRUCTION: only for a remote model/);
+    expect(() => loadConfig({ EMBEDDING_QUERY_INSTRUCTION: 'query: ' })).toThrow(/EMBEDDING_QUERY_INSTRUCTION: only for a learned model/);
+    expect(() => loadConfig({ RERANK_PROVIDER: 'http' })).toThrow(/RERANK_BASE_URL: required when RERANK_PROVIDER=http/);
+    expect(loadConfig({ RERANK_BASE_URL: 'http://127.0.0.1:8080' }).rerank.provider).toBe('http');
+    expect(loadConfig({}).rerank.provider).toBe('local');
     expect(loadConfig({ EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1', EMBEDDING_MODEL: 'e5', EMBEDDING_QUERY_INSTRUCTION: 'query: ' }).embedding.queryInstruction).toBe('query: ');
     const config = loadConfig({ EMBEDDING_BASE_URL: 'http://127.0.0.1:11434/v1', EMBEDDING_MODEL: 'bge-m3' });
     expect(config.embedding).toMatchObject({ provider: 'openai', model: 'bge-m3' });
