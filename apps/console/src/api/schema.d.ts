@@ -1594,6 +1594,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -1618,6 +1632,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
