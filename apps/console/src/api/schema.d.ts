@@ -1594,6 +1594,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -1618,6 +1632,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -3168,6 +3196,7 @@ export interface operations {
                                             field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                             default_val?: unknown;
                                         }[];
+                                        /** @description the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning) */
                                         embedding_model: string;
                                         embedding_dimension: number;
                                         quant: string;
@@ -3308,6 +3337,7 @@ export interface operations {
                                                 field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                                 default_val?: unknown;
                                             }[];
+                                            /** @description the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning) */
                                             embedding_model: string;
                                             embedding_dimension: number;
                                             quant: string;
@@ -5335,6 +5365,16 @@ export interface operations {
                             collection_name: string;
                             count: number;
                             rewrite_query: string;
+                            /**
+                             * @description (ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)
+                             * @example fjord-local-hash-v1
+                             */
+                            embedding_model: string;
+                            /**
+                             * @description (ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model
+                             * @enum {string}
+                             */
+                            embedding_matches: "words" | "meaning";
                             token_usage: {
                                 embedding_token_usage: {
                                     prompt_tokens: number;
@@ -5508,6 +5548,16 @@ export interface operations {
                             collection_name: string;
                             count: number;
                             rewrite_query: string;
+                            /**
+                             * @description (ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)
+                             * @example fjord-local-hash-v1
+                             */
+                            embedding_model: string;
+                            /**
+                             * @description (ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model
+                             * @enum {string}
+                             */
+                            embedding_matches: "words" | "meaning";
                             token_usage: {
                                 embedding_token_usage: {
                                     prompt_tokens: number;
