@@ -1,7 +1,7 @@
 export const IMAGE_DOC_TYPES = ['png', 'jpg', 'jpeg', 'webp', 'tiff', 'bmp'] as const;
 
 /** Spreadsheets, decks and word-processor files besides docx. */
-export const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods'] as const;
+export const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods', 'pptx', 'odp', 'odt', 'doc', 'ppt'] as const;
 
 /** Books and e-mails: containers of parts (chapters; headers, body and attachments). */
 export const BOOK_AND_MAIL_DOC_TYPES = ['epub', 'eml', 'msg', 'rtf'] as const;

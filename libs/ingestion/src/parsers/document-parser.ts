@@ -8,11 +8,14 @@ import { parseEml } from './eml.parser';
 import { parseEpub } from './epub.parser';
 import { parseHtml } from './html.parser';
 import { parseJson } from './json.parser';
+import { parseDoc, parsePpt } from './legacy-office.parser';
 import type { AttachmentReader, AttachmentResult } from './mail-parts';
 import { parseMarkdown } from './markdown.parser';
 import { parseMsg } from './msg.parser';
+import { parseOdt } from './odt.parser';
 import type { ParsedDocument } from './parsed-document';
 import { NeedsOcrError, type OcrText, parsePdf } from './pdf.parser';
+import { parseOdp, parsePptx } from './presentation.parser';
 import { parseRtf } from './rtf.parser';
 import { parseSpreadsheet } from './spreadsheet.parser';
 import { parseTxt } from './txt.parser';
@@ -39,6 +42,11 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   xlsx: { label: 'XLSX', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xlsx') },
   xls: { label: 'XLS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xls') },
   ods: { label: 'ODS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'ods') },
+  pptx: { label: 'PPTX', parse: (bytes, limits) => parsePptx(bytes, limits) },
+  odp: { label: 'ODP', parse: parseOdp },
+  odt: { label: 'ODT', parse: parseOdt },
+  doc: { label: 'DOC', parse: parseDoc },
+  ppt: { label: 'PPT', parse: parsePpt },
   epub: { label: 'EPUB', parse: parseEpub },
   eml: { label: 'E-mail', parse: (bytes, limits) => parseEml(bytes, limits, attachmentReader(1)) },
   msg: { label: 'Outlook message', parse: (bytes, limits) => parseMsg(bytes, limits, attachmentReader(1)) },
