@@ -117,6 +117,8 @@ export const envSchema = z.object({
   /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
   EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
+  /** Points re-embedded per step when a collection changes embedding model; progress is saved between steps. */
+  EMBEDDING_MIGRATION_BATCH_SIZE: int(1, 4096).default(256),
 
   HNSW_M: int(2, 100).default(16),
   HNSW_EF_CONSTRUCTION: int(4, 1000).default(64),
@@ -197,6 +199,8 @@ export interface AppConfig {
     queryInstruction?: string;
     /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
     modelMap?: Record<string, string>;
+    /** Points re-embedded per step of an embedding-model migration; absent means 256. */
+    migrationBatchSize?: number;
   };
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
@@ -323,6 +327,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
       modelMap: env.EMBEDDING_MODEL_MAP ?? {},
+      migrationBatchSize: env.EMBEDDING_MIGRATION_BATCH_SIZE,
     },
     vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
     bm25: { k1: env.BM25_K1, b: env.BM25_B },

@@ -5,8 +5,9 @@ import { EmbeddingCacheRepository } from './embedding-cache.repository';
 import { EMBEDDING_PROVIDER, EmbeddingProvider } from './embedding-provider';
 import { EmbeddingService } from './embedding.service';
 import { createEmbeddingProvider } from './create-embedding-provider';
+import { EmbeddingModels } from './embedding-models';
 
-/** The configured embedding provider (local hashing or OpenAI-compatible) behind a cache. */
+/** The configured embedding provider (local hashing or OpenAI-compatible) behind a cache, and every other served model. */
 @Module({
   providers: [
     { provide: EMBEDDING_PROVIDER, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createEmbeddingProvider(config.embedding) },
@@ -16,7 +17,12 @@ import { createEmbeddingProvider } from './create-embedding-provider';
       inject: [EMBEDDING_PROVIDER, EmbeddingCacheRepository],
       useFactory: (provider: EmbeddingProvider, cache: EmbeddingCacheRepository) => new EmbeddingService(provider, cache),
     },
+    {
+      provide: EmbeddingModels,
+      inject: [APP_CONFIG, EmbeddingService, EmbeddingCacheRepository],
+      useFactory: (config: AppConfig, service: EmbeddingService, cache: EmbeddingCacheRepository) => new EmbeddingModels(config.embedding, service, cache),
+    },
   ],
-  exports: [EMBEDDING_PROVIDER, EmbeddingService],
+  exports: [EMBEDDING_PROVIDER, EmbeddingService, EmbeddingModels],
 })
 export class EmbeddingsModule {}

@@ -43,7 +43,7 @@ export function searchResponse(result: SearchResult, request: { debug: boolean; 
     rewrite_query: result.query,
     // (ext) which embedder served this collection's dense side: the local hashing embedder
     // (`fjord-local-hash-v1`) matches words, not meaning.
-    embedding_model: result.collection.embeddingModel,
+    embedding_model: result.embeddingModel,
     token_usage: request.pre_processing?.return_token_usage
       ? {
           embedding_token_usage: { prompt_tokens: usage.embedding, completion_tokens: 0, total_tokens: usage.embedding },

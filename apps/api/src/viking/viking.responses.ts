@@ -1,4 +1,4 @@
-import type { CollectionRecord, CollectionSummary, DocumentRecord, PointRecord } from '@fjord/knowledge';
+import type { CollectionRecord, CollectionSummary, DocumentRecord, EmbeddingMigration, PointRecord } from '@fjord/knowledge';
 
 /**
  * Records -> Viking wire shapes (api.md section 1). Times: doc create/update in ms, as Viking does;
@@ -34,6 +34,21 @@ export function collectionInfo(c: CollectionSummary) {
         ],
       },
     ],
+    ...(c.embeddingMigration ? { embedding_migration: embeddingMigration(c.embeddingMigration) } : {}),
+  };
+}
+
+export function embeddingMigration(m: EmbeddingMigration) {
+  return {
+    source_model: m.sourceModel,
+    target_model: m.targetModel,
+    status: m.status,
+    stage: m.stage,
+    points_done: m.pointsDone,
+    points_total: Math.max(m.pointsTotal, m.pointsDone),
+    started_at: m.startedAt.toISOString(),
+    ...(m.finishedAt ? { finished_at: m.finishedAt.toISOString() } : {}),
+    ...(m.failedReason !== null ? { failed_reason: m.failedReason } : {}),
   };
 }
 
