@@ -1,6 +1,7 @@
 import { LOCAL_EMBEDDING_MODEL } from '@fjord/config';
 import { DB, Db } from '@fjord/database';
 import { LocalHashEmbedder } from '@fjord/embeddings';
+import { VECTOR_INDEX_POLICY } from '@fjord/knowledge/vector-index/vector-index.service';
 import { FakeOpenAiServer, RecordedRequest } from './support/fake-openai-server';
 import { until } from './support/processes';
 import { BACKENDS, TestStack, startTestStack, waitForDocument } from './support/test-stack';
@@ -231,6 +232,31 @@ describe.each(BACKENDS)('changing a collection embedding model (%s)', (backend) 
     expect(embeddedTexts(fake.requests, WIDE)).toHaveLength(asked);
     expect((await search('cache_second', 'ferries cross the fjord')).embedding_model).toBe(WIDE);
     await expectVectors('cache_second', 96);
+  });
+
+  it("builds the new model's HNSW index before the switch and drops the old model's", async () => {
+    const policy = { minTail: VECTOR_INDEX_POLICY.minTail, blockingMinTail: VECTOR_INDEX_POLICY.blockingMinTail };
+    // Five points are enough for an index here, so the indexed path runs on both backends.
+    Object.assign(VECTOR_INDEX_POLICY, { minTail: 3, blockingMinTail: 3 });
+    try {
+      await createWithDocs('indexed');
+      expect((await update('indexed', 'bge-m3')).body.data).toEqual({ embedding_migration: 'started' });
+      await waitMigration('indexed', 'done');
+      const { rows } = await db.query<{ id: number; index_name: string | null; watermark: number; max_id: number }>(
+        `SELECT c.id, v.index_name, v.watermark::int AS watermark, (SELECT max(p.id)::int FROM points p WHERE p.collection_id = c.id) AS max_id
+           FROM collections c JOIN vector_indexes v ON v.collection_id = c.id WHERE c.name = 'indexed'`,
+      );
+      const { id, index_name: indexName, watermark, max_id: maxId } = rows[0];
+      expect({ indexName, watermark }).toEqual({ indexName: `points_hnsw_c${id}_alt_w${maxId}`, watermark: maxId });
+      const indexes = await db.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE $1`, [`points_hnsw_c${id}\\_%`]);
+      expect(indexes.rows.map((row) => row.indexname)).toEqual([indexName]);
+      expect(indexes.rows[0].indexdef).toMatch(/embedding_alt\)::vector\(96\)/);
+      const found = await search('indexed', 'salmon spawn in rivers', { dense_weight: 1 });
+      expect(found.embedding_model).toBe(WIDE);
+      expect(found.result_list[0].doc_info.doc_id).toBe('salmon');
+    } finally {
+      Object.assign(VECTOR_INDEX_POLICY, policy);
+    }
   });
 
   it('refuses bad requests in the Viking envelope', async () => {
