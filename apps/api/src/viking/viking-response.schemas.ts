@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FIELD_TYPES } from '@fjord/knowledge';
-import type { collectionInfo, collectionRef, docInfo, docRef, pointInfo } from './viking.responses';
+import { pointPositionSchema } from '@fjord/knowledge/points/point-position';
+import type { collectionInfo, collectionRef, docInfo, docRef, docStatusSummary, pointInfo } from './viking.responses';
 import type { rerankResponse, searchResponse } from './search.responses';
 import type { chatCompletionData, searchAndGenerateData } from './knowledge-chat.responses';
 
@@ -65,6 +66,9 @@ export const collectionInfoSchema = z
     data_type: z.string(),
     preprocessing: z.object({ chunking_strategy: z.string(), chunk_length: z.number().int(), merge_small_chunks: z.boolean() }),
     fields: z.array(field).describe('(ext) the declared meta fields, as in index_config.fields'),
+    default_dense_weight: z
+      .number()
+      .describe("(ext) the dense_weight a search of this collection uses when it gives none: 0.3 for the local hashing embedder, 0.5 for a learned model"),
     pipeline_list: z.array(
       z.object({
         index_list: z.array(
@@ -138,6 +142,64 @@ export const docInfoSchema = z
 
 export const docListSchema = z.object({ doc_list: z.array(docInfoSchema), total_num: z.number().int() });
 
+const statusCountSchema = z
+  .object({
+    queued: z.number().int().describe('process_status 2'),
+    processing: z.number().int().describe('process_status 6'),
+    done: z.number().int().describe('process_status 0'),
+    failed: z.number().int().describe('process_status 1'),
+    deleting: z.number().int().describe('process_status 5'),
+  })
+  .describe('documents in each process_status');
+
+export const docStatusSummarySchema = z
+  .object({
+    status_count: statusCountSchema,
+    total_num: z.number().int().describe('documents counted'),
+    collection_list: z
+      .array(z.object({ collection_name: z.string(), resource_id: z.string(), project: z.string(), status_count: statusCountSchema, total_num: z.number().int() }))
+      .describe('the same counts for each collection that has documents'),
+    recent_failures: z
+      .array(
+        z.object({
+          collection_name: z.string(),
+          resource_id: z.string(),
+          project: z.string(),
+          doc_id: z.string(),
+          doc_name: z.string(),
+          doc_type: z.string(),
+          failed_code: z.number().int().nullable(),
+          failed_reason: z.string().nullable().describe('why it failed, readable'),
+          attempts: z.number().int().describe('processing attempts of this version'),
+          update_time: millis,
+        }),
+      )
+      .describe('the latest failed documents, newest first (failure_limit of them); doc/retry queues one again'),
+  })
+  .meta({
+    example: {
+      status_count: { queued: 3, processing: 2, done: 1840, failed: 1, deleting: 0 },
+      total_num: 1846,
+      collection_list: [
+        { collection_name: 'handbook', resource_id: 'kb-3f2a9c1d5e7b4a60', project: 'default', status_count: { queued: 3, processing: 2, done: 1840, failed: 1, deleting: 0 }, total_num: 1846 },
+      ],
+      recent_failures: [
+        {
+          collection_name: 'handbook',
+          resource_id: 'kb-3f2a9c1d5e7b4a60',
+          project: 'default',
+          doc_id: 'scan-2019',
+          doc_name: 'scan-2019.pdf',
+          doc_type: 'pdf',
+          failed_code: 3,
+          failed_reason: 'PDF could not be read: Invalid PDF structure',
+          attempts: 1,
+          update_time: 1764489603000,
+        },
+      ],
+    },
+  });
+
 export const pointDocInfoSchema = z.object({
   doc_id: z.string(),
   doc_name: z.string(),
@@ -157,6 +219,7 @@ export const pointSchema = z
     chunk_title: z.string(),
     chunk_type: z.string(),
     content: z.string(),
+    position: pointPositionSchema.optional(),
     process_time: millis,
     update_time: millis,
   });
@@ -176,6 +239,7 @@ export const searchItemSchema = z
     chunk_title: z.string(),
     chunk_type: z.string(),
     process_time: millis,
+    position: pointPositionSchema.optional(),
     recall_position: z.number().int(),
     rerank_position: z.number().int().optional(),
     doc_info: pointDocInfoSchema,
@@ -209,6 +273,7 @@ export const knowledgeReferenceSchema = z.object({
   project: z.string(),
   title: z.string(),
   content: z.string(),
+  position: pointPositionSchema.optional(),
   url: z.string().optional(),
   score: z.number(),
 });
@@ -252,6 +317,7 @@ export type MapperChecks = [
   Satisfies<ReturnType<typeof collectionInfo>, z.input<typeof collectionInfoSchema>>,
   Satisfies<ReturnType<typeof docRef>, z.input<typeof docRefSchema>>,
   Satisfies<ReturnType<typeof docInfo>, z.input<typeof docInfoSchema>>,
+  Satisfies<ReturnType<typeof docStatusSummary>, z.input<typeof docStatusSummarySchema>>,
   Satisfies<ReturnType<typeof pointInfo>, z.input<typeof pointSchema>>,
   Satisfies<ReturnType<typeof searchResponse>, z.input<typeof searchResponseSchema>>,
   Satisfies<ReturnType<typeof rerankResponse>, z.input<typeof rerankResponseSchema>>,

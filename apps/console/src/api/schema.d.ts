@@ -377,6 +377,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/knowledge/doc/status_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Documents by process_status and the latest failures, across collections (ext)
+         * @description Counts every document of every collection (or of one project), in total and per collection, and lists the latest failed documents with their failed_code and failed_reason. Admin keys only, like the other knowledge operations.
+         */
+        post: operations["DocumentController_statusSummary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/knowledge/doc/delete": {
         parameters: {
             query?: never;
@@ -954,6 +974,21 @@ export interface components {
             filter?: {
                 doc_id_list?: string[];
             };
+        };
+        /**
+         * @example {
+         *       "project": "default",
+         *       "failure_limit": 10
+         *     }
+         */
+        DocStatusSummaryDto: {
+            /** @description only the collections of this project; left out: every collection */
+            project?: string;
+            /**
+             * @description how many of the latest failed documents to list (0..100)
+             * @default 10
+             */
+            failure_limit?: number;
         };
         UpdateDocumentMetaDto: {
             resource_id?: string;
@@ -3125,6 +3160,8 @@ export interface operations {
                                 field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                 default_val?: unknown;
                             }[];
+                            /** @description (ext) the dense_weight a search of this collection uses when it gives none: 0.3 for the local hashing embedder, 0.5 for a learned model */
+                            default_dense_weight: number;
                             pipeline_list: {
                                 index_list: {
                                     index_type: string;
@@ -3296,6 +3333,8 @@ export interface operations {
                                     field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                     default_val?: unknown;
                                 }[];
+                                /** @description (ext) the dense_weight a search of this collection uses when it gives none: 0.3 for the local hashing embedder, 0.5 for a learned model */
+                                default_dense_weight: number;
                                 pipeline_list: {
                                     index_list: {
                                         index_type: string;
@@ -4267,6 +4306,193 @@ export interface operations {
             };
         };
     };
+    DocumentController_statusSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocStatusSummaryDto"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        message: "success";
+                        /**
+                         * @example {
+                         *       "status_count": {
+                         *         "queued": 3,
+                         *         "processing": 2,
+                         *         "done": 1840,
+                         *         "failed": 1,
+                         *         "deleting": 0
+                         *       },
+                         *       "total_num": 1846,
+                         *       "collection_list": [
+                         *         {
+                         *           "collection_name": "handbook",
+                         *           "resource_id": "kb-3f2a9c1d5e7b4a60",
+                         *           "project": "default",
+                         *           "status_count": {
+                         *             "queued": 3,
+                         *             "processing": 2,
+                         *             "done": 1840,
+                         *             "failed": 1,
+                         *             "deleting": 0
+                         *           },
+                         *           "total_num": 1846
+                         *         }
+                         *       ],
+                         *       "recent_failures": [
+                         *         {
+                         *           "collection_name": "handbook",
+                         *           "resource_id": "kb-3f2a9c1d5e7b4a60",
+                         *           "project": "default",
+                         *           "doc_id": "scan-2019",
+                         *           "doc_name": "scan-2019.pdf",
+                         *           "doc_type": "pdf",
+                         *           "failed_code": 3,
+                         *           "failed_reason": "PDF could not be read: Invalid PDF structure",
+                         *           "attempts": 1,
+                         *           "update_time": 1764489603000
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        data: {
+                            /** @description documents in each process_status */
+                            status_count: {
+                                /** @description process_status 2 */
+                                queued: number;
+                                /** @description process_status 6 */
+                                processing: number;
+                                /** @description process_status 0 */
+                                done: number;
+                                /** @description process_status 1 */
+                                failed: number;
+                                /** @description process_status 5 */
+                                deleting: number;
+                            };
+                            /** @description documents counted */
+                            total_num: number;
+                            /** @description the same counts for each collection that has documents */
+                            collection_list: {
+                                collection_name: string;
+                                resource_id: string;
+                                project: string;
+                                /** @description documents in each process_status */
+                                status_count: {
+                                    /** @description process_status 2 */
+                                    queued: number;
+                                    /** @description process_status 6 */
+                                    processing: number;
+                                    /** @description process_status 0 */
+                                    done: number;
+                                    /** @description process_status 1 */
+                                    failed: number;
+                                    /** @description process_status 5 */
+                                    deleting: number;
+                                };
+                                total_num: number;
+                            }[];
+                            /** @description the latest failed documents, newest first (failure_limit of them); doc/retry queues one again */
+                            recent_failures: {
+                                collection_name: string;
+                                resource_id: string;
+                                project: string;
+                                doc_id: string;
+                                doc_name: string;
+                                doc_type: string;
+                                failed_code: number | null;
+                                /** @description why it failed, readable */
+                                failed_reason: string | null;
+                                /** @description processing attempts of this version */
+                                attempts: number;
+                                /** @description unix milliseconds */
+                                update_time: number;
+                            }[];
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+        };
+    };
     DocumentController_delete: {
         parameters: {
             query?: never;
@@ -4596,6 +4822,28 @@ export interface operations {
                                 chunk_title: string;
                                 chunk_type: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 /** @description unix milliseconds */
                                 process_time: number;
                                 /** @description unix milliseconds */
@@ -4715,6 +4963,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -4832,6 +5102,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -5143,6 +5435,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -5294,6 +5608,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -6171,12 +6507,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6223,12 +6573,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6558,12 +6922,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6612,12 +6990,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6773,12 +7165,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6843,12 +7249,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6999,12 +7419,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7069,12 +7503,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7209,6 +7657,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7242,6 +7712,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7356,6 +7848,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Breadcrumbs, Button, Group, Menu, NativeSelect, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useT } from '../i18n/i18n';
 import { MetaModal } from './meta-modal';
 import { StatusCell } from './status-cell';
@@ -17,7 +17,9 @@ export default function DocumentsPage() {
   const collection = useParams().collection as string;
   const [page, setPage] = useState(1);
   const [docType, setDocType] = useState('');
-  const [docIdInput, setDocIdInput] = useState('');
+  // ?doc_id= opens the page filtered to one document (the operations page links failures so).
+  const [search] = useSearchParams();
+  const [docIdInput, setDocIdInput] = useState(() => search.get('doc_id') ?? '');
   const [docId] = useDebouncedValue(docIdInput.trim(), 300);
   const documents = useDocumentPage(collection, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE, docType, docId });
   const { remove, retry } = useDocumentMutations(collection);

@@ -110,6 +110,7 @@ export const en = {
   'retrieval.query': 'Query',
   'retrieval.limit': 'Results',
   'retrieval.denseWeight': 'Dense weight: {value}',
+  'retrieval.collectionDefault': 'collection default: {value}',
   'retrieval.lexicalOnly': 'lexical (BM25) only',
   'retrieval.denseOnly': 'dense (vectors) only',
   'retrieval.rerank': 'Rerank',
@@ -184,7 +185,14 @@ export const en = {
   'operations.title': 'Operations',
   'operations.queueDepth': 'Ingestion queue',
   'operations.ingested': 'Documents finished (this process)',
-  'operations.documents': 'Documents',
+  'operations.byStatus': 'Documents by status',
+  'operations.inProgress': 'Queued or processing',
+  'operations.recentFailures': 'Recent failures',
+  'operations.noFailures': 'No document has failed.',
+  'operations.failedAt': 'Failed at',
+  'operations.collection': 'Collection',
+  'operations.reason': 'Reason',
+  'operations.retryDoc': 'Retry {name}',
   'operations.metrics': 'Prometheus metrics',
 };
 

@@ -30,7 +30,7 @@ const NUMBER = /^[-+]?[$€£¥]?\d[\d,]*(\.\d+)?%?$/;
  * for a header, a first cell that is a number votes against. With no numeric columns, a first row
  * of distinct, non-empty cells is taken as a header, which is how almost every export looks.
  */
-function looksLikeHeader(records: string[][]): boolean {
+export function looksLikeHeader(records: string[][]): boolean {
   const [first, ...rest] = records;
   if (rest.length === 0) return true; // A lone row is a header with no data: keep its words.
   let votes = 0;

@@ -9,6 +9,7 @@ import { parseJson } from './json.parser';
 import { parseMarkdown } from './markdown.parser';
 import type { ParsedDocument } from './parsed-document';
 import { NeedsOcrError, type OcrText, parsePdf } from './pdf.parser';
+import { parseSpreadsheet } from './spreadsheet.parser';
 import { parseTxt } from './txt.parser';
 
 export type { ParsedDocument } from './parsed-document';
@@ -30,6 +31,9 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   webp: { label: 'WebP', parse: parseImage },
   tiff: { label: 'TIFF', parse: parseImage },
   bmp: { label: 'BMP', parse: parseImage },
+  xlsx: { label: 'XLSX', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xlsx') },
+  xls: { label: 'XLS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xls') },
+  ods: { label: 'ODS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'ods') },
 };
 
 /** An image's text comes from OCR, done before parsing (one entry per image page). */
@@ -81,6 +85,11 @@ function tidy(document: ParsedDocument): ParsedDocument {
   const title = document.title?.replace(/\s+/g, ' ').trim() || undefined;
   if (document.kind === 'table') return { ...document, title };
   if (document.kind === 'plain') return { ...document, title, pages: document.pages.map(tidyText) };
+  if (document.kind === 'sheets') return { ...document, title };
+  if (document.kind === 'slides') {
+    const slides = document.slides.map((slide) => ({ ...slide, title: slide.title?.replace(/\s+/g, ' ').trim() || undefined, text: tidyText(slide.text), notes: slide.notes && tidyText(slide.notes) }));
+    return { ...document, title, slides };
+  }
   return { kind: 'text', title, markdown: tidyText(document.markdown) };
 }
 
@@ -96,6 +105,8 @@ function tidyText(text: string): string {
 function isEmpty(document: ParsedDocument): boolean {
   if (document.kind === 'text') return document.markdown.trim() === '';
   if (document.kind === 'plain') return document.pages.every((page) => page.trim() === '');
+  if (document.kind === 'sheets') return document.sheets.length === 0;
+  if (document.kind === 'slides') return document.slides.every((slide) => !slide.title && slide.text === '' && !slide.notes);
   return document.header.every((cell) => cell.trim() === '') && document.rows.every((row) => row.every((cell) => cell.trim() === ''));
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, Db, Queryable } from '@fjord/database';
 
-/** The two vector slots of a point (see migrations/20261130130000_embedding_migrations.sql). */
+/** The two vector slots of a point (see migrations/20261130131500_embedding_migrations.sql). */
 export type VectorColumn = 'embedding' | 'embedding_alt';
 
 /** The slot a migration fills: the one the collection does not search. */
