@@ -5,3 +5,4 @@ export * from './openai-embedder';
 export * from './embedding-cache.repository';
 export * from './embedding.service';
 export * from './embedding-models';
+export * from './onnx';

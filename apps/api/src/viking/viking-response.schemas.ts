@@ -76,7 +76,9 @@ export const collectionInfoSchema = z
             index_type: z.string(),
             index_config: z.object({
               fields: z.array(field),
-              embedding_model: z.string(),
+              embedding_model: z
+                .string()
+                .describe('the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning)'),
               embedding_dimension: z.number().int(),
               quant: z.string(),
             }),
@@ -255,6 +257,15 @@ export const searchResponseSchema = z.object({
   collection_name: z.string(),
   count: z.number().int(),
   rewrite_query: z.string(),
+  embedding_model: z
+    .string()
+    .describe(
+      "(ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)",
+    )
+    .meta({ example: 'fjord-local-hash-v1' }),
+  embedding_matches: z
+    .enum(['words', 'meaning'])
+    .describe("(ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model"),
   token_usage: z.object({ embedding_token_usage: tokens, rerank_token_usage: z.number().int() }).nullable(),
   result_list: z.array(searchItemSchema),
 });

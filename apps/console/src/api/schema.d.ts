@@ -1598,6 +1598,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -1622,6 +1636,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -3172,6 +3200,7 @@ export interface operations {
                                             field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                             default_val?: unknown;
                                         }[];
+                                        /** @description the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning) */
                                         embedding_model: string;
                                         embedding_dimension: number;
                                         quant: string;
@@ -3345,6 +3374,7 @@ export interface operations {
                                                 field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                                 default_val?: unknown;
                                             }[];
+                                            /** @description the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning) */
                                             embedding_model: string;
                                             embedding_dimension: number;
                                             quant: string;
@@ -5416,6 +5446,16 @@ export interface operations {
                             collection_name: string;
                             count: number;
                             rewrite_query: string;
+                            /**
+                             * @description (ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)
+                             * @example fjord-local-hash-v1
+                             */
+                            embedding_model: string;
+                            /**
+                             * @description (ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model
+                             * @enum {string}
+                             */
+                            embedding_matches: "words" | "meaning";
                             token_usage: {
                                 embedding_token_usage: {
                                     prompt_tokens: number;
@@ -5589,6 +5629,16 @@ export interface operations {
                             collection_name: string;
                             count: number;
                             rewrite_query: string;
+                            /**
+                             * @description (ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)
+                             * @example fjord-local-hash-v1
+                             */
+                            embedding_model: string;
+                            /**
+                             * @description (ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model
+                             * @enum {string}
+                             */
+                            embedding_matches: "words" | "meaning";
                             token_usage: {
                                 embedding_token_usage: {
                                     prompt_tokens: number;

@@ -115,7 +115,7 @@ export default function DocumentsPage() {
         </Table>
       </Table.ScrollContainer>
       {documents.isSuccess && total === 0 && <Text c="dimmed">{t('documents.empty')}</Text>}
-      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': control })} />}
+      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': t(`pagination.${control}`) })} />}
       <MetaModal collection={collection} doc={metaDoc} onClose={() => setMetaDoc(undefined)} />
       <ConsoleModal opened={replacing !== undefined} onClose={() => setReplacing(undefined)} title={t('documents.replaceTitle', { name: replacing?.doc_name ?? '' })}>
         {replacing && <UploadPanel collection={collection} replaceDocId={replacing.doc_id} onDone={() => setReplacing(undefined)} />}
