@@ -1,7 +1,7 @@
 export const IMAGE_DOC_TYPES = ['png', 'jpg', 'jpeg', 'webp', 'tiff', 'bmp'] as const;
 
 /** Spreadsheets, decks and word-processor files besides docx. */
-export const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods'] as const;
+export const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods', 'pptx', 'odp', 'odt', 'doc', 'ppt'] as const;
 
 export const SUPPORTED_DOC_TYPES = ['txt', 'md', 'markdown', 'html', 'pdf', 'docx', 'csv', 'json', ...IMAGE_DOC_TYPES, ...OFFICE_DOC_TYPES] as const;
 

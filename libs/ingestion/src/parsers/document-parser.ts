@@ -9,6 +9,9 @@ import { parseJson } from './json.parser';
 import { parseMarkdown } from './markdown.parser';
 import type { ParsedDocument } from './parsed-document';
 import { NeedsOcrError, type OcrText, parsePdf } from './pdf.parser';
+import { parseDoc, parsePpt } from './legacy-office.parser';
+import { parseOdt } from './odt.parser';
+import { parseOdp, parsePptx } from './presentation.parser';
 import { parseSpreadsheet } from './spreadsheet.parser';
 import { parseTxt } from './txt.parser';
 
@@ -34,6 +37,11 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   xlsx: { label: 'XLSX', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xlsx') },
   xls: { label: 'XLS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'xls') },
   ods: { label: 'ODS', parse: (bytes, limits) => parseSpreadsheet(bytes, limits, 'ods') },
+  pptx: { label: 'PPTX', parse: (bytes, limits) => parsePptx(bytes, limits) },
+  odp: { label: 'ODP', parse: parseOdp },
+  odt: { label: 'ODT', parse: parseOdt },
+  doc: { label: 'DOC', parse: parseDoc },
+  ppt: { label: 'PPT', parse: parsePpt },
 };
 
 /** An image's text comes from OCR, done before parsing (one entry per image page). */
