@@ -44,6 +44,7 @@ const SAFETY_PDF = buildPdf([
   let page: Page;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
+  let botKey = '';
 
   beforeAll(async () => {
     if (!CONSOLE_BUILT) throw new Error('dist/console is missing: npm run build builds the console');
@@ -146,6 +147,53 @@ const SAFETY_PDF = buildPdf([
     await page.keyboard.press('Escape');
   }, 90_000);
 
+  it('the operations page counts documents by status, lists recent failures with their reasons, and retries one', async () => {
+    // An image sent as text: the parser refuses it with a reason a person can act on.
+    const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256));
+    await page.locator('input[type=file]').setInputFiles([{ name: 'photo.txt', mimeType: 'text/plain', buffer: binary }]);
+    await page.getByTestId('doc-row').filter({ hasText: 'photo.txt' }).getByTestId('doc-status').filter({ hasText: 'failed' }).waitFor({ timeout: 45_000 });
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Operations' }).waitFor();
+    await page.getByTestId('status-count-failed').filter({ hasText: 'failed: 2' }).waitFor();
+    await expect(page.getByTestId('status-count-done').textContent()).resolves.toBe('done: 2');
+    const failures = page.getByTestId('failure-row');
+    const photo = failures.filter({ hasText: 'photo.txt' });
+    await expect(photo.getByTestId('failure-reason').textContent()).resolves.toMatch(/^\d+: the file is binary, not text/);
+    await expect(failures.filter({ hasText: 'broken.pdf' }).getByTestId('failure-reason').textContent()).resolves.toMatch(/PDF could not be read/);
+    await expect(photo.textContent()).resolves.toContain('handbook');
+    await expectAccessible();
+    await screenshot(page, 'operations page with recent failures');
+
+    const docId = (await photo.getAttribute('data-doc-id')) as string;
+    const failedAt = (await photo.getAttribute('data-update-time')) as string;
+    const retried = page.waitForResponse((r) => r.url().endsWith('/api/knowledge/doc/retry'));
+    await photo.getByRole('button', { name: 'Retry photo.txt' }).focus();
+    await page.keyboard.press('Enter'); // usable from the keyboard
+    expect((await retried).status()).toBe(200);
+    // Processed again from its stored bytes, it fails again for the same reason and is listed again, as a newer failure.
+    const again = page.locator(`[data-testid=failure-row][data-doc-id="${docId}"]:not([data-update-time="${failedAt}"])`);
+    await again.waitFor({ timeout: 45_000 });
+    await expect(again.getByTestId('failure-reason').textContent()).resolves.toMatch(/binary, not text/);
+    await expect(page.getByTestId('status-count-failed').textContent()).resolves.toBe('failed: 2');
+
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('heading', { name: '最近失败' }).waitFor();
+    await expect(page.getByTestId('status-count-failed').textContent()).resolves.toBe('失败: 2');
+    await expectAccessible();
+    await page.getByLabel('语言').selectOption('en');
+
+    // The document's link opens its collection filtered to it, with its status and actions.
+    await photo.getByRole('link', { name: 'photo.txt' }).click();
+    await page.getByRole('heading', { name: 'Documents in handbook' }).waitFor();
+    await expect(page.getByLabel('doc_id').inputValue()).resolves.toBe(docId);
+    await page.getByTestId('doc-total').filter({ hasText: '1 documents' }).waitFor();
+    await expect(page.getByTestId('doc-row').getByTestId('doc-status').textContent()).resolves.toBe('failed');
+    await page.getByRole('navigation').getByRole('link', { name: 'Collections' }).click();
+    await page.getByRole('link', { name: 'handbook' }).click();
+    await page.getByTestId('doc-total').filter({ hasText: '4 documents' }).waitFor();
+  }, 90_000);
+
   it('opens a document\'s chunks and edits one', async () => {
     await page.getByRole('link', { name: 'handbook.md' }).click();
     await page.getByRole('heading', { name: 'Chunks of handbook.md' }).waitFor();
@@ -169,6 +217,16 @@ const SAFETY_PDF = buildPdf([
   it('runs a retrieval test whose dense, lexical and fused columns are filled; the Chinese query works too', async () => {
     await page.getByRole('link', { name: 'Retrieval test' }).click();
     await page.getByRole('heading', { name: 'Retrieval test' }).waitFor();
+    // The slider starts at the collection's own default (the local hashing embedder's 0.3), as a search without it would.
+    const info = await api('/api/knowledge/collection/info', { name: 'handbook' });
+    expect(info.body.data.default_dense_weight).toBe(0.3);
+    const slider = page.getByRole('slider');
+    await expect(slider.getAttribute('aria-valuenow')).resolves.toBe('0.3');
+    await slider.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(slider.getAttribute('aria-valuenow')).resolves.toBe('0.35');
+    await page.getByTestId('dense-weight-default').click();
+    await expect(slider.getAttribute('aria-valuenow')).resolves.toBe('0.3');
     await page.getByLabel('Query').fill('zanzibarite docking stations');
     await page.getByRole('button', { name: 'Search' }).click();
     const rows = page.getByTestId('result-row');
@@ -219,6 +277,7 @@ const SAFETY_PDF = buildPdf([
     await page.getByRole('dialog').getByRole('button', { name: 'Mint key' }).click();
     const key = (await page.getByTestId('minted-key').textContent())?.trim() as string;
     expect(key).toMatch(/^fjord-bot-/);
+    botKey = key;
     // The page behind an open dialog is dimmed by its overlay: check the dialog, then the page once it is closed.
     await expectAccessible('[role=dialog]');
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
@@ -260,6 +319,33 @@ const SAFETY_PDF = buildPdf([
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     const reused = await fetch(`${stack.baseUrl}/console/session`, { headers: { cookie: `fjord_session=${cookie?.value}` } });
     expect(reused.status).toBe(401);
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('a bot\'s temporary key signs in to the chat with its bot only', async () => {
+    expect(botKey).toMatch(/^fjord-bot-/);
+    await page.getByLabel('API key').fill(botKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Chat playground' }).waitFor();
+    await expect(page.getByText('scoped key').first().isVisible()).resolves.toBe(true);
+    const navigation = page.getByRole('navigation');
+    await expect(navigation.getByRole('link').allTextContents()).resolves.toEqual(['Chat']);
+    await expect(page.getByLabel('Bot').locator('option').allTextContents()).resolves.toEqual([expect.stringMatching(/^handbook bot \(bot-/)]);
+    // Pages the key may not use are not offered: their address leads back to the chat.
+    await page.goto(`${stack.baseUrl}/#/collections`);
+    await page.getByRole('heading', { name: 'Chat playground' }).waitFor();
+    const streamed = page.waitForResponse((r) => /\/api\/v2\/bots\/[^/]+\/chat$/.test(r.url()));
+    await page.getByLabel('Message').fill('When are travel expenses reimbursed?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    expect((await streamed).status()).toBe(200);
+    const answer = page.getByTestId('answer');
+    await answer.getByTestId('usage').waitFor();
+    await expect(answer.textContent()).resolves.toMatch(/30 days/);
+    await expectAccessible();
+    await screenshot(page, 'chat with a bot key');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 60_000);

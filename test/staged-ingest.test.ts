@@ -269,25 +269,28 @@ describe('a crash between batches (embedded, built api process)', () => {
       await until('the first version', async () => ((await post(`${KB}/doc/info`, { collection_name: 'crash', doc_id: 'guide' })).data.status.process_status === 0 ? true : undefined));
 
       // The new version's first batch is embedded and committed; the second batch's embedding waits.
-      fake.holdEmbeddingsAfter(1);
-      const before = fake.embeddingRequests();
+      const embeddingRequests = () => fake.requests.filter((r) => r.path.endsWith('/embeddings')).length;
+      fake.holdEmbeddings();
+      const before = embeddingRequests();
       await post(`${KB}/doc/add`, { collection_name: 'crash', add_type: 'text', doc_id: 'guide', content: versionText('beta', 12) });
-      await until('the second batch to be under way', async () => (fake.embeddingRequests() >= before + 2 ? true : undefined));
+      await until('the first batch to ask for embeddings', async () => (fake.heldEmbeddings() === 1 ? true : undefined));
+      fake.releaseEmbeddings(1);
+      await until('the second batch to be under way', async () => (embeddingRequests() >= before + 2 && fake.heldEmbeddings() === 1 ? true : undefined));
       await kill(api);
 
       // Restarted with embeddings still held: recovery clears the crashed attempt's batch and starts over.
-      fake.holdEmbeddingsAfter(0);
-      const restartedAt = fake.embeddingRequests();
+      fake.releaseEmbeddings(fake.heldEmbeddings());
+      const restartedAt = embeddingRequests();
       api = start();
       await healthy();
-      await until('the document to be taken up again', async () => (fake.embeddingRequests() > restartedAt ? true : undefined));
+      await until('the document to be taken up again', async () => (embeddingRequests() > restartedAt && fake.heldEmbeddings() > 0 ? true : undefined));
       const mid = await contents();
       expect(mid.total).toBe(4);
       expect(mid.contents.every((content) => content.includes('alpha'))).toBe(true);
       expect((await searched('beta valve')).some((content) => content.includes('beta'))).toBe(false);
       expect((await searched('alpha valve')).filter((content) => content.includes('alpha'))).toHaveLength(4);
 
-      fake.releaseEmbeddings();
+      fake.releaseAllEmbeddings();
       const info = await until('the new version', async () => {
         const data = (await post(`${KB}/doc/info`, { collection_name: 'crash', doc_id: 'guide' })).data;
         return data.status.process_status === 0 ? data : undefined;
@@ -299,7 +302,7 @@ describe('a crash between batches (embedded, built api process)', () => {
       expect(after.contents.every((content) => content.includes('beta'))).toBe(true);
       expect((await searched('beta valve')).filter((content) => content.includes('beta'))).toHaveLength(12);
     } finally {
-      fake.releaseEmbeddings();
+      fake.releaseAllEmbeddings();
       await kill(api);
       rmSync(dataDir, { recursive: true, force: true });
     }

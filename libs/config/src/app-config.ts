@@ -1,4 +1,6 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
+import { OnnxModelFiles, locateOnnxModelFiles } from './onnx-model-dir';
 
 /**
  * The only reader of process.env. Every setting fjord has is declared here once, with its default;
@@ -14,6 +16,10 @@ const bool = z
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const url = z.string().url({ message: 'must be a URL' });
+const postgresUrl = z
+  .string()
+  .url({ message: 'must be a URL' })
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: 'must be a postgres:// URL' });
 const jsonRecord = z.string().transform((raw, ctx) => {
   try {
     const parsed: unknown = JSON.parse(raw);
@@ -62,6 +68,16 @@ export const envSchema = z.object({
 
   DATABASE_URL: url.optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** Streaming replicas for pure reads (searches), comma-separated PostgreSQL URLs. */
+  DATABASE_READ_URLS: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(postgresUrl).min(1, 'must name at least one URL'))
+    .optional(),
+  /** A replica replaying further behind the primary than this is skipped until it catches up. */
+  DATABASE_READ_MAX_LAG_MS: int(0, 3_600_000).default(2_000),
+  /** How often each replica's health and lag are checked (not per query). */
+  DATABASE_READ_CHECK_INTERVAL_MS: int(100, 60_000).default(1_000),
   REDIS_URL: url.optional(),
   /** BullMQ key prefix: lets several fjord deployments (or test runs) share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('fjord'),
@@ -106,7 +122,7 @@ export const envSchema = z.object({
   MAX_DOCUMENT_PAGES: int(1).default(5_000),
   MAX_DECOMPRESSED_BYTES: int(1024).default(512 * MiB),
 
-  EMBEDDING_PROVIDER: z.enum(['local', 'openai']).optional(),
+  EMBEDDING_PROVIDER: z.enum(['local', 'openai', 'onnx']).optional(),
   EMBEDDING_BASE_URL: url.optional(),
   EMBEDDING_API_KEY: z.string().optional(),
   EMBEDDING_MODEL: z.string().min(1).optional(),
@@ -119,6 +135,19 @@ export const envSchema = z.object({
   /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
   EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
+  /** Points re-embedded per step when a collection changes embedding model; progress is saved between steps. */
+  EMBEDDING_MIGRATION_BATCH_SIZE: int(1, 4096).default(256),
+  /** EMBEDDING_PROVIDER=onnx: a directory with an ONNX export of the model and its tokenizer.json. */
+  EMBEDDING_MODEL_DIR: z.string().min(1).optional(),
+  /** How token vectors become one vector; default: the model dir's 1_Pooling/config.json, else mean. */
+  EMBEDDING_POOLING: z.enum(['cls', 'mean']).optional(),
+  EMBEDDING_NORMALIZE: bool.default(true),
+  /** Prefix for stored chunks (not queries), e.g. e5's "passage: "; the query side is EMBEDDING_QUERY_INSTRUCTION. */
+  EMBEDDING_PASSAGE_PREFIX: z.string().min(1).max(1000).optional(),
+  /** Tokens a text is cut to; default: the tokenizer's model_max_length, else 512. */
+  EMBEDDING_MAX_TOKENS: int(8, 32_768).optional(),
+  /** Threads one ONNX model uses for its matrix work; default: half the cores, at least 1. */
+  ONNX_THREADS: int(1, 256).optional(),
 
   HNSW_M: int(2, 100).default(16),
   HNSW_EF_CONSTRUCTION: int(4, 1000).default(64),
@@ -129,6 +158,11 @@ export const envSchema = z.object({
   RERANK_BASE_URL: url.optional(),
   RERANK_API_KEY: z.string().optional(),
   RERANK_MODEL: z.string().min(1).optional(),
+  /** local (weightless proximity), http (RERANK_BASE_URL) or onnx (RERANK_MODEL_DIR); default: http when RERANK_BASE_URL is set. */
+  RERANK_PROVIDER: z.enum(['local', 'http', 'onnx']).optional(),
+  /** RERANK_PROVIDER=onnx: a cross-encoder's ONNX export and its tokenizer.json. */
+  RERANK_MODEL_DIR: z.string().min(1).optional(),
+  RERANK_MAX_TOKENS: int(8, 32_768).optional(),
 
   LLM_BASE_URL: url.optional(),
   LLM_API_KEY: z.string().optional(),
@@ -176,7 +210,14 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   /** Unset: pretty when stdout is a terminal, json otherwise. */
   logFormat?: 'pretty' | 'json';
-  database: { url?: string; poolSize: number };
+  database: {
+    url?: string;
+    poolSize: number;
+    /** Streaming replicas for pure reads; empty: every read goes to the primary. */
+    readUrls: string[];
+    readMaxLagMs: number;
+    readCheckIntervalMs: number;
+  };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
   /** Browser origins allowed by CORS; empty = CORS off. `*` allows any origin (never with cookies). */
@@ -187,7 +228,7 @@ export interface AppConfig {
   ingestion: { concurrency: number; maxAttempts: number; backoffMs: number; lockMs: number; stuckMs: number; batchChunks: number };
   parsing: ParsingLimits;
   embedding: {
-    provider: 'local' | 'openai';
+    provider: 'local' | 'openai' | 'onnx';
     baseUrl?: string;
     apiKey?: string;
     model: string;
@@ -199,10 +240,21 @@ export interface AppConfig {
     queryInstruction?: string;
     /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
     modelMap?: Record<string, string>;
+    /** Points re-embedded per step of an embedding-model migration; absent means 256. */
+    migrationBatchSize?: number;
+    /** EMBEDDING_PROVIDER=onnx only. */
+    onnx?: OnnxEmbeddingSettings;
   };
   vectorIndex: { m: number; efConstruction: number; efSearch: number };
   bm25: { k1: number; b: number };
-  rerank: { baseUrl?: string; apiKey?: string; model?: string };
+  rerank: {
+    provider: 'local' | 'http' | 'onnx';
+    baseUrl?: string;
+    apiKey?: string;
+    model?: string;
+    /** RERANK_PROVIDER=onnx only. */
+    onnx?: OnnxModelSettings;
+  };
   llm: {
     baseUrl?: string;
     apiKey?: string;
@@ -223,6 +275,22 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
 }
 
+/** A local ONNX model: its files and how texts are cut to fit it. */
+export interface OnnxModelSettings {
+  files: OnnxModelFiles;
+  /** Undefined: the tokenizer's model_max_length, else 512. */
+  maxTokens?: number;
+  /** Undefined: half the cores, at least 1. */
+  threads?: number;
+}
+
+export interface OnnxEmbeddingSettings extends OnnxModelSettings {
+  /** Undefined: the model dir's 1_Pooling/config.json, else mean. */
+  pooling?: 'cls' | 'mean';
+  normalize: boolean;
+  passagePrefix?: string;
+}
+
 /** Per-document caps on the parser; see libs/ingestion's parser sandbox. */
 export interface ParsingLimits {
   /** Wall-clock time for parsing and chunking one document. */
@@ -241,6 +309,13 @@ export interface ParsingLimits {
 export type ChatRouteFamily = 'openai' | 'bot' | 'knowledge' | 'context';
 
 export const LOCAL_EMBEDDING_MODEL = 'fjord-local-hash-v1';
+
+/** The name collections record: the hashing embedder's, EMBEDDING_MODEL, or (onnx) the model directory's name. */
+function embeddingModelName(provider: 'local' | 'openai' | 'onnx', configured: string | undefined, files: OnnxModelFiles | undefined): string {
+  if (provider === 'local') return LOCAL_EMBEDDING_MODEL;
+  if (provider === 'onnx') return configured ?? basename((files as OnnxModelFiles).dir);
+  return configured as string;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -280,7 +355,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('EMBEDDING_MODEL: required when EMBEDDING_PROVIDER=openai');
   }
   if (embeddingProvider === 'local' && env.EMBEDDING_QUERY_INSTRUCTION) {
-    problems.push('EMBEDDING_QUERY_INSTRUCTION: only for a remote model (EMBEDDING_BASE_URL); the local embedder takes no instruction');
+    problems.push('EMBEDDING_QUERY_INSTRUCTION: only for a learned model (EMBEDDING_BASE_URL or EMBEDDING_MODEL_DIR); the local embedder takes no instruction');
+  }
+  let embeddingFiles: OnnxModelFiles | undefined;
+  if (embeddingProvider === 'onnx') {
+    const located = env.EMBEDDING_MODEL_DIR ? locateOnnxModelFiles(env.EMBEDDING_MODEL_DIR, 'EMBEDDING_MODEL_DIR') : 'EMBEDDING_MODEL_DIR: required when EMBEDDING_PROVIDER=onnx';
+    if (typeof located === 'string') problems.push(located);
+    else embeddingFiles = located;
+  } else if (env.EMBEDDING_PASSAGE_PREFIX) {
+    problems.push('EMBEDDING_PASSAGE_PREFIX: only for EMBEDDING_PROVIDER=onnx');
+  }
+  const rerankProvider = env.RERANK_PROVIDER ?? (env.RERANK_BASE_URL ? 'http' : 'local');
+  if (rerankProvider === 'http' && !env.RERANK_BASE_URL) problems.push('RERANK_BASE_URL: required when RERANK_PROVIDER=http');
+  let rerankFiles: OnnxModelFiles | undefined;
+  if (rerankProvider === 'onnx') {
+    const located = env.RERANK_MODEL_DIR ? locateOnnxModelFiles(env.RERANK_MODEL_DIR, 'RERANK_MODEL_DIR') : 'RERANK_MODEL_DIR: required when RERANK_PROVIDER=onnx';
+    if (typeof located === 'string') problems.push(located);
+    else rerankFiles = located;
+  }
+  if (env.DATABASE_READ_URLS && !env.DATABASE_URL) {
+    problems.push('DATABASE_READ_URLS: replicas need a primary: set DATABASE_URL too (embedded PGlite has no replicas)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -290,7 +384,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      readUrls: env.DATABASE_READ_URLS ?? [],
+      readMaxLagMs: env.DATABASE_READ_MAX_LAG_MS,
+      readCheckIntervalMs: env.DATABASE_READ_CHECK_INTERVAL_MS,
+    },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
     corsOrigins: env.CORS_ORIGINS ?? [],
@@ -317,7 +417,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       provider: embeddingProvider,
       baseUrl: env.EMBEDDING_BASE_URL,
       apiKey: env.EMBEDDING_API_KEY,
-      model: embeddingProvider === 'local' ? LOCAL_EMBEDDING_MODEL : (env.EMBEDDING_MODEL as string),
+      model: embeddingModelName(embeddingProvider, env.EMBEDDING_MODEL, embeddingFiles),
       dimension: env.EMBEDDING_DIMENSION,
       batchSize: env.EMBEDDING_BATCH_SIZE,
       timeoutMs: env.EMBEDDING_TIMEOUT_MS,
@@ -325,10 +425,29 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
       modelMap: env.EMBEDDING_MODEL_MAP ?? {},
+      migrationBatchSize: env.EMBEDDING_MIGRATION_BATCH_SIZE,
+      ...(embeddingFiles
+        ? {
+            onnx: {
+              files: embeddingFiles,
+              maxTokens: env.EMBEDDING_MAX_TOKENS,
+              threads: env.ONNX_THREADS,
+              pooling: env.EMBEDDING_POOLING,
+              normalize: env.EMBEDDING_NORMALIZE,
+              passagePrefix: env.EMBEDDING_PASSAGE_PREFIX,
+            },
+          }
+        : {}),
     },
     vectorIndex: { m: env.HNSW_M, efConstruction: env.HNSW_EF_CONSTRUCTION, efSearch: env.HNSW_EF_SEARCH },
     bm25: { k1: env.BM25_K1, b: env.BM25_B },
-    rerank: { baseUrl: env.RERANK_BASE_URL, apiKey: env.RERANK_API_KEY, model: env.RERANK_MODEL },
+    rerank: {
+      provider: rerankProvider,
+      baseUrl: env.RERANK_BASE_URL,
+      apiKey: env.RERANK_API_KEY,
+      model: rerankFiles ? (env.RERANK_MODEL ?? basename(rerankFiles.dir)) : env.RERANK_MODEL,
+      ...(rerankFiles ? { onnx: { files: rerankFiles, maxTokens: env.RERANK_MAX_TOKENS, threads: env.ONNX_THREADS } } : {}),
+    },
     llm: {
       baseUrl: env.LLM_BASE_URL,
       apiKey: env.LLM_API_KEY,

@@ -4,10 +4,10 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import { DocumentService } from '@fjord/knowledge';
 import { CountsAsUpload } from '@fjord/rate-limits';
 import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
-import { AddDocumentDto, DocRefDto, ListDocumentsDto, UpdateDocumentDto, UpdateDocumentMetaDto, UploadDocumentDto } from './viking.dto';
-import { docInfo, docRef } from './viking.responses';
+import { AddDocumentDto, DocRefDto, DocStatusSummaryDto, ListDocumentsDto, UpdateDocumentDto, UpdateDocumentMetaDto, UploadDocumentDto } from './viking.dto';
+import { docInfo, docRef, docStatusSummary } from './viking.responses';
 import { ApiVikingOk } from '../http/api-docs';
-import { docInfoSchema, docListSchema, docRefSchema } from './viking-response.schemas';
+import { docInfoSchema, docListSchema, docRefSchema, docStatusSummarySchema } from './viking-response.schemas';
 import { UPLOAD_FORM_SCHEMA } from './upload-form.schema';
 
 @ApiTags('Viking: documents')
@@ -61,6 +61,17 @@ export class DocumentController {
   async list(@Body() body: ListDocumentsDto) {
     const { collection, documents, total } = await this.documents.list(body);
     return { doc_list: documents.map((d) => docInfo(collection, d)), total_num: total };
+  }
+
+  @Post('status_summary')
+  @ApiVikingOk(
+    'Documents by process_status and the latest failures, across collections (ext)',
+    docStatusSummarySchema,
+    'Counts every document of every collection (or of one project), in total and per collection, and lists the latest failed documents with their failed_code and failed_reason. Admin keys only, like the other knowledge operations.',
+  )
+  @HttpCode(200)
+  async statusSummary(@Body() body: DocStatusSummaryDto) {
+    return docStatusSummary(await this.documents.statusSummary(body));
   }
 
   @Post('delete')

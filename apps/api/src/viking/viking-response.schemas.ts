@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FIELD_TYPES } from '@fjord/knowledge';
-import type { collectionInfo, collectionRef, docInfo, docRef, pointInfo } from './viking.responses';
+import { pointPositionSchema } from '@fjord/knowledge/points/point-position';
+import type { collectionInfo, collectionRef, docInfo, docRef, docStatusSummary, pointInfo } from './viking.responses';
 import type { rerankResponse, searchResponse } from './search.responses';
 import type { chatCompletionData, searchAndGenerateData } from './knowledge-chat.responses';
 
@@ -17,6 +18,41 @@ export const collectionRefSchema = z
   .object({ resource_id: z.string(), name: z.string(), project: z.string() })
   .meta({ example: { resource_id: 'kb-3f2a9c1d5e7b4a60', name: 'handbook', project: 'default' } });
 
+export const embeddingMigrationSchema = z
+  .object({
+    source_model: z.string().describe('the model the collection was embedded with when the migration started'),
+    target_model: z.string(),
+    status: z.enum(['running', 'done', 'failed', 'cancelled']).describe('searches switch to target_model only at done'),
+    stage: z.enum(['clearing', 'embedding', 'indexing', 'switching', 'finished']),
+    points_done: z.number().int().describe('points embedded with target_model so far'),
+    points_total: z.number().int(),
+    started_at: z.string().describe('ISO 8601'),
+    finished_at: z.string().optional().describe('ISO 8601, once done, failed or cancelled'),
+    failed_reason: z.string().optional().describe('why it failed or was cancelled'),
+  })
+  .describe('(ext) the newest embedding-model migration (collection/update with embedding_model)')
+  .meta({
+    example: {
+      source_model: 'fjord-local-hash-v1',
+      target_model: 'bge-m3',
+      status: 'running',
+      stage: 'embedding',
+      points_done: 2048,
+      points_total: 5183,
+      started_at: '2026-11-30T13:05:00.000Z',
+    },
+  });
+
+export const collectionUpdateSchema = z
+  .object({
+    embedding_migration: z
+      .enum(['started', 'cancelled', 'unchanged'])
+      .describe('(ext) what embedding_model did: started a migration, cancelled the running one, or nothing (already the model)'),
+  })
+  .nullable()
+  .describe('null unless embedding_model was given')
+  .meta({ example: { embedding_migration: 'started' } });
+
 export const collectionInfoSchema = z
   .object({
     collection_name: z.string(),
@@ -30,6 +66,9 @@ export const collectionInfoSchema = z
     data_type: z.string(),
     preprocessing: z.object({ chunking_strategy: z.string(), chunk_length: z.number().int(), merge_small_chunks: z.boolean() }),
     fields: z.array(field).describe('(ext) the declared meta fields, as in index_config.fields'),
+    default_dense_weight: z
+      .number()
+      .describe("(ext) the dense_weight a search of this collection uses when it gives none: 0.3 for the local hashing embedder, 0.5 for a learned model"),
     pipeline_list: z.array(
       z.object({
         index_list: z.array(
@@ -37,7 +76,9 @@ export const collectionInfoSchema = z
             index_type: z.string(),
             index_config: z.object({
               fields: z.array(field),
-              embedding_model: z.string(),
+              embedding_model: z
+                .string()
+                .describe('the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning)'),
               embedding_dimension: z.number().int(),
               quant: z.string(),
             }),
@@ -46,6 +87,7 @@ export const collectionInfoSchema = z
         ),
       }),
     ),
+    embedding_migration: embeddingMigrationSchema.optional(),
   });
 
 export const collectionListSchema = z.object({ collection_list: z.array(collectionInfoSchema), total_num: z.number().int() });
@@ -102,6 +144,64 @@ export const docInfoSchema = z
 
 export const docListSchema = z.object({ doc_list: z.array(docInfoSchema), total_num: z.number().int() });
 
+const statusCountSchema = z
+  .object({
+    queued: z.number().int().describe('process_status 2'),
+    processing: z.number().int().describe('process_status 6'),
+    done: z.number().int().describe('process_status 0'),
+    failed: z.number().int().describe('process_status 1'),
+    deleting: z.number().int().describe('process_status 5'),
+  })
+  .describe('documents in each process_status');
+
+export const docStatusSummarySchema = z
+  .object({
+    status_count: statusCountSchema,
+    total_num: z.number().int().describe('documents counted'),
+    collection_list: z
+      .array(z.object({ collection_name: z.string(), resource_id: z.string(), project: z.string(), status_count: statusCountSchema, total_num: z.number().int() }))
+      .describe('the same counts for each collection that has documents'),
+    recent_failures: z
+      .array(
+        z.object({
+          collection_name: z.string(),
+          resource_id: z.string(),
+          project: z.string(),
+          doc_id: z.string(),
+          doc_name: z.string(),
+          doc_type: z.string(),
+          failed_code: z.number().int().nullable(),
+          failed_reason: z.string().nullable().describe('why it failed, readable'),
+          attempts: z.number().int().describe('processing attempts of this version'),
+          update_time: millis,
+        }),
+      )
+      .describe('the latest failed documents, newest first (failure_limit of them); doc/retry queues one again'),
+  })
+  .meta({
+    example: {
+      status_count: { queued: 3, processing: 2, done: 1840, failed: 1, deleting: 0 },
+      total_num: 1846,
+      collection_list: [
+        { collection_name: 'handbook', resource_id: 'kb-3f2a9c1d5e7b4a60', project: 'default', status_count: { queued: 3, processing: 2, done: 1840, failed: 1, deleting: 0 }, total_num: 1846 },
+      ],
+      recent_failures: [
+        {
+          collection_name: 'handbook',
+          resource_id: 'kb-3f2a9c1d5e7b4a60',
+          project: 'default',
+          doc_id: 'scan-2019',
+          doc_name: 'scan-2019.pdf',
+          doc_type: 'pdf',
+          failed_code: 3,
+          failed_reason: 'PDF could not be read: Invalid PDF structure',
+          attempts: 1,
+          update_time: 1764489603000,
+        },
+      ],
+    },
+  });
+
 export const pointDocInfoSchema = z.object({
   doc_id: z.string(),
   doc_name: z.string(),
@@ -121,6 +221,7 @@ export const pointSchema = z
     chunk_title: z.string(),
     chunk_type: z.string(),
     content: z.string(),
+    position: pointPositionSchema.optional(),
     process_time: millis,
     update_time: millis,
   });
@@ -140,6 +241,7 @@ export const searchItemSchema = z
     chunk_title: z.string(),
     chunk_type: z.string(),
     process_time: millis,
+    position: pointPositionSchema.optional(),
     recall_position: z.number().int(),
     rerank_position: z.number().int().optional(),
     doc_info: pointDocInfoSchema,
@@ -155,6 +257,15 @@ export const searchResponseSchema = z.object({
   collection_name: z.string(),
   count: z.number().int(),
   rewrite_query: z.string(),
+  embedding_model: z
+    .string()
+    .describe(
+      "(ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)",
+    )
+    .meta({ example: 'fjord-local-hash-v1' }),
+  embedding_matches: z
+    .enum(['words', 'meaning'])
+    .describe("(ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model"),
   token_usage: z.object({ embedding_token_usage: tokens, rerank_token_usage: z.number().int() }).nullable(),
   result_list: z.array(searchItemSchema),
 });
@@ -173,6 +284,7 @@ export const knowledgeReferenceSchema = z.object({
   project: z.string(),
   title: z.string(),
   content: z.string(),
+  position: pointPositionSchema.optional(),
   url: z.string().optional(),
   score: z.number(),
 });
@@ -216,6 +328,7 @@ export type MapperChecks = [
   Satisfies<ReturnType<typeof collectionInfo>, z.input<typeof collectionInfoSchema>>,
   Satisfies<ReturnType<typeof docRef>, z.input<typeof docRefSchema>>,
   Satisfies<ReturnType<typeof docInfo>, z.input<typeof docInfoSchema>>,
+  Satisfies<ReturnType<typeof docStatusSummary>, z.input<typeof docStatusSummarySchema>>,
   Satisfies<ReturnType<typeof pointInfo>, z.input<typeof pointSchema>>,
   Satisfies<ReturnType<typeof searchResponse>, z.input<typeof searchResponseSchema>>,
   Satisfies<ReturnType<typeof rerankResponse>, z.input<typeof rerankResponseSchema>>,

@@ -5,6 +5,7 @@ import {
   collectionIdentitySchema,
   createCollectionSchema,
   docRefSchema,
+  docStatusSummarySchema,
   listCollectionsSchema,
   listDocumentsSchema,
   listPointsSchema,
@@ -31,3 +32,4 @@ export class ListPointsDto extends createZodDto(listPointsSchema) {}
 export class PointRefDto extends createZodDto(pointRefSchema) {}
 export class AddPointDto extends createZodDto(addPointSchema) {}
 export class UpdatePointDto extends createZodDto(updatePointSchema) {}
+export class DocStatusSummaryDto extends createZodDto(docStatusSummarySchema) {}

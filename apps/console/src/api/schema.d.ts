@@ -261,7 +261,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change a collection's description */
+        /**
+         * Change a collection's description, or (ext) its embedding model without downtime
+         * @description With `embedding_model` naming another served model, the collection is re-embedded in the background (progress in collection/info `embedding_migration`); searches use the current model until the new vectors are complete and indexed, then switch at once. Naming the current model cancels a running migration.
+         */
         post: operations["CollectionController_update"];
         delete?: never;
         options?: never;
@@ -368,6 +371,26 @@ export interface paths {
         put?: never;
         /** List documents, a page at a time (limit at most 100) */
         post: operations["DocumentController_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/doc/status_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Documents by process_status and the latest failures, across collections (ext)
+         * @description Counts every document of every collection (or of one project), in total and per collection, and lists the latest failed documents with their failed_code and failed_reason. Admin keys only, like the other knowledge operations.
+         */
+        post: operations["DocumentController_statusSummary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -906,6 +929,7 @@ export interface components {
             /** @default default */
             project?: string;
             description?: string;
+            embedding_model?: string;
         };
         AddDocumentDto: {
             resource_id?: string;
@@ -950,6 +974,21 @@ export interface components {
             filter?: {
                 doc_id_list?: string[];
             };
+        };
+        /**
+         * @example {
+         *       "project": "default",
+         *       "failure_limit": 10
+         *     }
+         */
+        DocStatusSummaryDto: {
+            /** @description only the collections of this project; left out: every collection */
+            project?: string;
+            /**
+             * @description how many of the latest failed documents to list (0..100)
+             * @default 10
+             */
+            failure_limit?: number;
         };
         UpdateDocumentMetaDto: {
             resource_id?: string;
@@ -1559,6 +1598,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -1583,6 +1636,20 @@ export interface operations {
                             /** @enum {string} */
                             kind: "postgres" | "pglite";
                             error?: string;
+                            /** @description embedded only: how long the database thread has been on its current statement */
+                            busy_ms?: number;
+                            /** @description read replicas (DATABASE_READ_URLS), when configured */
+                            replicas?: {
+                                /** @description host:port/database */
+                                name: string;
+                                /**
+                                 * @description ok: serving reads; lagging or down: skipped, reads go to the primary
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "lagging" | "down";
+                                lag_ms?: number;
+                                error?: string;
+                            }[];
                         };
                         redis: {
                             /** @enum {string} */
@@ -3121,6 +3188,8 @@ export interface operations {
                                 field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                 default_val?: unknown;
                             }[];
+                            /** @description (ext) the dense_weight a search of this collection uses when it gives none: 0.3 for the local hashing embedder, 0.5 for a learned model */
+                            default_dense_weight: number;
                             pipeline_list: {
                                 index_list: {
                                     index_type: string;
@@ -3131,6 +3200,7 @@ export interface operations {
                                             field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                             default_val?: unknown;
                                         }[];
+                                        /** @description the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning) */
                                         embedding_model: string;
                                         embedding_dimension: number;
                                         quant: string;
@@ -3138,6 +3208,39 @@ export interface operations {
                                     status: string;
                                 }[];
                             }[];
+                            /**
+                             * @description (ext) the newest embedding-model migration (collection/update with embedding_model)
+                             * @example {
+                             *       "source_model": "fjord-local-hash-v1",
+                             *       "target_model": "bge-m3",
+                             *       "status": "running",
+                             *       "stage": "embedding",
+                             *       "points_done": 2048,
+                             *       "points_total": 5183,
+                             *       "started_at": "2026-11-30T13:05:00.000Z"
+                             *     }
+                             */
+                            embedding_migration?: {
+                                /** @description the model the collection was embedded with when the migration started */
+                                source_model: string;
+                                target_model: string;
+                                /**
+                                 * @description searches switch to target_model only at done
+                                 * @enum {string}
+                                 */
+                                status: "running" | "done" | "failed" | "cancelled";
+                                /** @enum {string} */
+                                stage: "clearing" | "embedding" | "indexing" | "switching" | "finished";
+                                /** @description points embedded with target_model so far */
+                                points_done: number;
+                                points_total: number;
+                                /** @description ISO 8601 */
+                                started_at: string;
+                                /** @description ISO 8601, once done, failed or cancelled */
+                                finished_at?: string;
+                                /** @description why it failed or was cancelled */
+                                failed_reason?: string;
+                            };
                         };
                         request_id: string;
                     };
@@ -3259,6 +3362,8 @@ export interface operations {
                                     field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                     default_val?: unknown;
                                 }[];
+                                /** @description (ext) the dense_weight a search of this collection uses when it gives none: 0.3 for the local hashing embedder, 0.5 for a learned model */
+                                default_dense_weight: number;
                                 pipeline_list: {
                                     index_list: {
                                         index_type: string;
@@ -3269,6 +3374,7 @@ export interface operations {
                                                 field_type: "int64" | "list<int64>" | "string" | "list<string>" | "float32" | "bool";
                                                 default_val?: unknown;
                                             }[];
+                                            /** @description the model that embeds this collection: `fjord-local-hash-v1` is the built-in hashing embedder (matches words, not meaning) */
                                             embedding_model: string;
                                             embedding_dimension: number;
                                             quant: string;
@@ -3276,6 +3382,39 @@ export interface operations {
                                         status: string;
                                     }[];
                                 }[];
+                                /**
+                                 * @description (ext) the newest embedding-model migration (collection/update with embedding_model)
+                                 * @example {
+                                 *       "source_model": "fjord-local-hash-v1",
+                                 *       "target_model": "bge-m3",
+                                 *       "status": "running",
+                                 *       "stage": "embedding",
+                                 *       "points_done": 2048,
+                                 *       "points_total": 5183,
+                                 *       "started_at": "2026-11-30T13:05:00.000Z"
+                                 *     }
+                                 */
+                                embedding_migration?: {
+                                    /** @description the model the collection was embedded with when the migration started */
+                                    source_model: string;
+                                    target_model: string;
+                                    /**
+                                     * @description searches switch to target_model only at done
+                                     * @enum {string}
+                                     */
+                                    status: "running" | "done" | "failed" | "cancelled";
+                                    /** @enum {string} */
+                                    stage: "clearing" | "embedding" | "indexing" | "switching" | "finished";
+                                    /** @description points embedded with target_model so far */
+                                    points_done: number;
+                                    points_total: number;
+                                    /** @description ISO 8601 */
+                                    started_at: string;
+                                    /** @description ISO 8601, once done, failed or cancelled */
+                                    finished_at?: string;
+                                    /** @description why it failed or was cancelled */
+                                    failed_reason?: string;
+                                };
                             }[];
                             total_num: number;
                         };
@@ -3372,8 +3511,19 @@ export interface operations {
                         code: 0;
                         /** @enum {string} */
                         message: "success";
-                        /** @enum {string|null} */
-                        data: null;
+                        /**
+                         * @description null unless embedding_model was given
+                         * @example {
+                         *       "embedding_migration": "started"
+                         *     }
+                         */
+                        data: {
+                            /**
+                             * @description (ext) what embedding_model did: started a migration, cancelled the running one, or nothing (already the model)
+                             * @enum {string}
+                             */
+                            embedding_migration: "started" | "cancelled" | "unchanged";
+                        } | null;
                         request_id: string;
                     };
                 };
@@ -4186,6 +4336,193 @@ export interface operations {
             };
         };
     };
+    DocumentController_statusSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocStatusSummaryDto"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        message: "success";
+                        /**
+                         * @example {
+                         *       "status_count": {
+                         *         "queued": 3,
+                         *         "processing": 2,
+                         *         "done": 1840,
+                         *         "failed": 1,
+                         *         "deleting": 0
+                         *       },
+                         *       "total_num": 1846,
+                         *       "collection_list": [
+                         *         {
+                         *           "collection_name": "handbook",
+                         *           "resource_id": "kb-3f2a9c1d5e7b4a60",
+                         *           "project": "default",
+                         *           "status_count": {
+                         *             "queued": 3,
+                         *             "processing": 2,
+                         *             "done": 1840,
+                         *             "failed": 1,
+                         *             "deleting": 0
+                         *           },
+                         *           "total_num": 1846
+                         *         }
+                         *       ],
+                         *       "recent_failures": [
+                         *         {
+                         *           "collection_name": "handbook",
+                         *           "resource_id": "kb-3f2a9c1d5e7b4a60",
+                         *           "project": "default",
+                         *           "doc_id": "scan-2019",
+                         *           "doc_name": "scan-2019.pdf",
+                         *           "doc_type": "pdf",
+                         *           "failed_code": 3,
+                         *           "failed_reason": "PDF could not be read: Invalid PDF structure",
+                         *           "attempts": 1,
+                         *           "update_time": 1764489603000
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        data: {
+                            /** @description documents in each process_status */
+                            status_count: {
+                                /** @description process_status 2 */
+                                queued: number;
+                                /** @description process_status 6 */
+                                processing: number;
+                                /** @description process_status 0 */
+                                done: number;
+                                /** @description process_status 1 */
+                                failed: number;
+                                /** @description process_status 5 */
+                                deleting: number;
+                            };
+                            /** @description documents counted */
+                            total_num: number;
+                            /** @description the same counts for each collection that has documents */
+                            collection_list: {
+                                collection_name: string;
+                                resource_id: string;
+                                project: string;
+                                /** @description documents in each process_status */
+                                status_count: {
+                                    /** @description process_status 2 */
+                                    queued: number;
+                                    /** @description process_status 6 */
+                                    processing: number;
+                                    /** @description process_status 0 */
+                                    done: number;
+                                    /** @description process_status 1 */
+                                    failed: number;
+                                    /** @description process_status 5 */
+                                    deleting: number;
+                                };
+                                total_num: number;
+                            }[];
+                            /** @description the latest failed documents, newest first (failure_limit of them); doc/retry queues one again */
+                            recent_failures: {
+                                collection_name: string;
+                                resource_id: string;
+                                project: string;
+                                doc_id: string;
+                                doc_name: string;
+                                doc_type: string;
+                                failed_code: number | null;
+                                /** @description why it failed, readable */
+                                failed_reason: string | null;
+                                /** @description processing attempts of this version */
+                                attempts: number;
+                                /** @description unix milliseconds */
+                                update_time: number;
+                            }[];
+                        };
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description invalid request (validation, malformed JSON, bad file) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description missing, invalid or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description the key may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description no such collection, document, point, bot, context or model */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description body or file larger than the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+            /** @description internal or upstream failure */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VikingError"];
+                };
+            };
+        };
+    };
     DocumentController_delete: {
         parameters: {
             query?: never;
@@ -4515,6 +4852,28 @@ export interface operations {
                                 chunk_title: string;
                                 chunk_type: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 /** @description unix milliseconds */
                                 process_time: number;
                                 /** @description unix milliseconds */
@@ -4634,6 +4993,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -4751,6 +5132,28 @@ export interface operations {
                             chunk_title: string;
                             chunk_type: string;
                             content: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
+                            position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
+                                page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
+                                page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
+                                sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                row_start?: number;
+                                /** @description last sheet row in the chunk */
+                                row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
+                                slide?: number;
+                            };
                             /** @description unix milliseconds */
                             process_time: number;
                             /** @description unix milliseconds */
@@ -5043,6 +5446,16 @@ export interface operations {
                             collection_name: string;
                             count: number;
                             rewrite_query: string;
+                            /**
+                             * @description (ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)
+                             * @example fjord-local-hash-v1
+                             */
+                            embedding_model: string;
+                            /**
+                             * @description (ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model
+                             * @enum {string}
+                             */
+                            embedding_matches: "words" | "meaning";
                             token_usage: {
                                 embedding_token_usage: {
                                     prompt_tokens: number;
@@ -5062,6 +5475,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -5194,6 +5629,16 @@ export interface operations {
                             collection_name: string;
                             count: number;
                             rewrite_query: string;
+                            /**
+                             * @description (ext) the embedding model that served this collection's dense side: `fjord-local-hash-v1` is the built-in hashing embedder, which matches words, not meaning; any other name is a learned model (a local ONNX model or an embedding service)
+                             * @example fjord-local-hash-v1
+                             */
+                            embedding_model: string;
+                            /**
+                             * @description (ext) what the dense side can match: `words` for the hashing embedder (a paraphrase with none of a passage's words will not find it), `meaning` for a learned model
+                             * @enum {string}
+                             */
+                            embedding_matches: "words" | "meaning";
                             token_usage: {
                                 embedding_token_usage: {
                                     prompt_tokens: number;
@@ -5213,6 +5658,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {
@@ -6090,12 +6557,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6142,12 +6623,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6477,12 +6972,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6531,12 +7040,26 @@ export interface operations {
                                     project: string;
                                     title: string;
                                     summary: string;
+                                    /**
+                                     * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                     * @example {
+                                     *       "sheet": "Budget",
+                                     *       "row_start": 2,
+                                     *       "row_end": 40
+                                     *     }
+                                     */
                                     position?: {
+                                        /** @description first page of the chunk (PDFs, images), 1-based */
                                         page?: number;
+                                        /** @description last page of the chunk; equal to page when it is on one page */
                                         page_end?: number;
+                                        /** @description sheet name (xlsx, xls, ods) */
                                         sheet?: string;
+                                        /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                         row_start?: number;
+                                        /** @description last sheet row in the chunk */
                                         row_end?: number;
+                                        /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
                                     };
                                     url?: string;
@@ -6692,12 +7215,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6762,12 +7299,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6918,12 +7469,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -6988,12 +7553,26 @@ export interface operations {
                             project: string;
                             title: string;
                             summary: string;
+                            /**
+                             * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                             * @example {
+                             *       "sheet": "Budget",
+                             *       "row_start": 2,
+                             *       "row_end": 40
+                             *     }
+                             */
                             position?: {
+                                /** @description first page of the chunk (PDFs, images), 1-based */
                                 page?: number;
+                                /** @description last page of the chunk; equal to page when it is on one page */
                                 page_end?: number;
+                                /** @description sheet name (xlsx, xls, ods) */
                                 sheet?: string;
+                                /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
                                 row_start?: number;
+                                /** @description last sheet row in the chunk */
                                 row_end?: number;
+                                /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
                             };
                             url?: string;
@@ -7128,6 +7707,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7161,6 +7762,28 @@ export interface operations {
                                 project: string;
                                 title: string;
                                 content: string;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 url?: string;
                                 score: number;
                             }[];
@@ -7275,6 +7898,28 @@ export interface operations {
                                 chunk_type: string;
                                 /** @description unix milliseconds */
                                 process_time: number;
+                                /**
+                                 * @description (ext) where the chunk stands in its document: {page, page_end}, {sheet, row_start, row_end} or {slide}
+                                 * @example {
+                                 *       "sheet": "Budget",
+                                 *       "row_start": 2,
+                                 *       "row_end": 40
+                                 *     }
+                                 */
+                                position?: {
+                                    /** @description first page of the chunk (PDFs, images), 1-based */
+                                    page?: number;
+                                    /** @description last page of the chunk; equal to page when it is on one page */
+                                    page_end?: number;
+                                    /** @description sheet name (xlsx, xls, ods) */
+                                    sheet?: string;
+                                    /** @description first sheet row in the chunk, as the spreadsheet program numbers it */
+                                    row_start?: number;
+                                    /** @description last sheet row in the chunk */
+                                    row_end?: number;
+                                    /** @description slide number (pptx, odp, ppt), 1-based */
+                                    slide?: number;
+                                };
                                 recall_position: number;
                                 rerank_position?: number;
                                 doc_info: {

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Breadcrumbs, Button, Group, Menu, NativeSelect, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import { useT } from '../i18n/i18n';
 import { MetaModal } from './meta-modal';
 import { StatusCell } from './status-cell';
@@ -10,14 +10,16 @@ import { type DocInfo, ProcessStatus, useDocumentMutations, useDocumentPage } fr
 import { ConsoleModal } from '../shell/console-modal';
 
 const PAGE_SIZE = 50;
-const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json'];
+const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json', 'epub', 'eml', 'msg', 'rtf'];
 
 export default function DocumentsPage() {
   const t = useT();
   const collection = useParams().collection as string;
   const [page, setPage] = useState(1);
   const [docType, setDocType] = useState('');
-  const [docIdInput, setDocIdInput] = useState('');
+  // ?doc_id= opens the page filtered to one document (the operations page links failures so).
+  const [search] = useSearchParams();
+  const [docIdInput, setDocIdInput] = useState(() => search.get('doc_id') ?? '');
   const [docId] = useDebouncedValue(docIdInput.trim(), 300);
   const documents = useDocumentPage(collection, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE, docType, docId });
   const { remove, retry } = useDocumentMutations(collection);
@@ -113,7 +115,7 @@ export default function DocumentsPage() {
         </Table>
       </Table.ScrollContainer>
       {documents.isSuccess && total === 0 && <Text c="dimmed">{t('documents.empty')}</Text>}
-      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': control })} />}
+      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': t(`pagination.${control}`) })} />}
       <MetaModal collection={collection} doc={metaDoc} onClose={() => setMetaDoc(undefined)} />
       <ConsoleModal opened={replacing !== undefined} onClose={() => setReplacing(undefined)} title={t('documents.replaceTitle', { name: replacing?.doc_name ?? '' })}>
         {replacing && <UploadPanel collection={collection} replaceDocId={replacing.doc_id} onDone={() => setReplacing(undefined)} />}

@@ -8,7 +8,7 @@ const STATUS: Record<number, { label: MessageKey; color: string }> = {
   [ProcessStatus.Done]: { label: 'status.done', color: 'teal.9' },
   [ProcessStatus.Failed]: { label: 'status.failed', color: 'red.9' },
   [ProcessStatus.Queued]: { label: 'status.queued', color: 'gray.7' },
-  [ProcessStatus.Deleting]: { label: 'status.deleting', color: 'orange.9' },
+  [ProcessStatus.Deleting]: { label: 'status.deleting', color: 'grape.9' },
   [ProcessStatus.Processing]: { label: 'status.processing', color: 'blue.9' },
 };
 

@@ -28,6 +28,7 @@ export const en = {
   'common.create': 'Create',
   'common.delete': 'Delete',
   'common.edit': 'Edit',
+  'common.loading': 'Loading',
   'common.remove': 'Remove',
   'common.save': 'Save',
 
@@ -78,6 +79,11 @@ export const en = {
   'documents.confirmDelete': 'Delete {name} and its chunks?',
   'documents.empty': 'No documents match.',
 
+  'pagination.first': 'First page',
+  'pagination.previous': 'Previous page',
+  'pagination.next': 'Next page',
+  'pagination.last': 'Last page',
+
   'status.done': 'done',
   'status.failed': 'failed',
   'status.queued': 'queued',
@@ -110,6 +116,7 @@ export const en = {
   'retrieval.query': 'Query',
   'retrieval.limit': 'Results',
   'retrieval.denseWeight': 'Dense weight: {value}',
+  'retrieval.collectionDefault': 'collection default: {value}',
   'retrieval.lexicalOnly': 'lexical (BM25) only',
   'retrieval.denseOnly': 'dense (vectors) only',
   'retrieval.rerank': 'Rerank',
@@ -184,7 +191,15 @@ export const en = {
   'operations.title': 'Operations',
   'operations.queueDepth': 'Ingestion queue',
   'operations.ingested': 'Documents finished (this process)',
-  'operations.documents': 'Documents',
+  'operations.byStatus': 'Documents by status',
+  'operations.inProgress': 'Queued or processing',
+  'operations.failedCol': 'Failed',
+  'operations.recentFailures': 'Recent failures',
+  'operations.noFailures': 'No document has failed.',
+  'operations.failedAt': 'Failed at',
+  'operations.collection': 'Collection',
+  'operations.reason': 'Reason',
+  'operations.retryDoc': 'Retry {name}',
   'operations.metrics': 'Prometheus metrics',
 };
 

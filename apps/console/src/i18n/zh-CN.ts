@@ -30,6 +30,7 @@ export const zhCN: Messages = {
   'common.create': '创建',
   'common.delete': '删除',
   'common.edit': '编辑',
+  'common.loading': '加载中',
   'common.remove': '移除',
   'common.save': '保存',
 
@@ -80,6 +81,11 @@ export const zhCN: Messages = {
   'documents.confirmDelete': '删除 {name} 及其切片？',
   'documents.empty': '没有匹配的文档。',
 
+  'pagination.first': '第一页',
+  'pagination.previous': '上一页',
+  'pagination.next': '下一页',
+  'pagination.last': '最后一页',
+
   'status.done': '完成',
   'status.failed': '失败',
   'status.queued': '排队中',
@@ -112,6 +118,7 @@ export const zhCN: Messages = {
   'retrieval.query': '查询',
   'retrieval.limit': '结果数',
   'retrieval.denseWeight': '向量权重：{value}',
+  'retrieval.collectionDefault': '知识库默认值：{value}',
   'retrieval.lexicalOnly': '仅关键词（BM25）',
   'retrieval.denseOnly': '仅向量',
   'retrieval.rerank': '重排序',
@@ -186,6 +193,14 @@ export const zhCN: Messages = {
   'operations.title': '运维',
   'operations.queueDepth': '入库队列',
   'operations.ingested': '已处理文档（本进程）',
-  'operations.documents': '文档',
+  'operations.byStatus': '各状态文档数',
+  'operations.inProgress': '排队或处理中',
+  'operations.failedCol': '失败',
+  'operations.recentFailures': '最近失败',
+  'operations.noFailures': '没有处理失败的文档。',
+  'operations.failedAt': '失败时间',
+  'operations.collection': '知识库',
+  'operations.reason': '原因',
+  'operations.retryDoc': '重试 {name}',
   'operations.metrics': 'Prometheus 指标',
 };

@@ -25,8 +25,13 @@ export default function RetrievalPage() {
   const [params, setParams] = useSearchParams();
   const collections = useCollections();
   const collection = params.get('collection') ?? collections.data?.collection_list[0]?.collection_name ?? '';
+  const collectionDefault = collections.data?.collection_list.find((c) => c.collection_name === collection)?.default_dense_weight;
   const [query, setQuery] = useState('');
-  const [denseWeight, setDenseWeight] = useState(0.5);
+  // The slider starts at the collection's own default (what a search without dense_weight uses) until moved;
+  // picking another collection starts again from that one's default.
+  const [movedWeight, setMovedWeight] = useState<{ collection: string; value: number }>();
+  const denseWeight = movedWeight?.collection === collection ? movedWeight.value : (collectionDefault ?? 0.5);
+  const setDenseWeight = (value: number) => setMovedWeight({ collection, value });
   const [limit, setLimit] = useState(10);
   const [rerank, setRerank] = useState(false);
   const [filter, setFilter] = useState('');
@@ -85,6 +90,17 @@ export default function RetrievalPage() {
                 <Text size="xs" c="dimmed">
                   {t('retrieval.lexicalOnly')}
                 </Text>
+                {collectionDefault !== undefined && (
+                  <Button
+                    variant="subtle"
+                    size="compact-xs"
+                    disabled={denseWeight === collectionDefault}
+                    onClick={() => setDenseWeight(collectionDefault)}
+                    data-testid="dense-weight-default"
+                  >
+                    {t('retrieval.collectionDefault', { value: collectionDefault.toFixed(2) })}
+                  </Button>
+                )}
                 <Text size="xs" c="dimmed">
                   {t('retrieval.denseOnly')}
                 </Text>

@@ -1,3 +1,4 @@
+import { countTokens } from '@fjord/text';
 import type { ParsedDocument } from '../parsers/parsed-document';
 import { type Chunk, type ChunkOptions, DEFAULT_CHUNK_OPTIONS, MIN_CHUNK_LENGTH } from './chunk';
 import { type DraftChunk, headingPath } from './draft-chunk';
@@ -26,12 +27,16 @@ export async function chunkDocument(doc: ParsedDocument, options: Partial<ChunkO
   }
   const documentTitle = doc.title ?? '';
 
+  if (doc.kind === 'parts') return chunkParts(doc, { chunkLength, mergeSmallChunks: mergeSmall });
+
   if (doc.kind === 'table') {
     const pieces = await chunkTable(doc.header, doc.rows, chunkLength);
     return pieces.map((piece, chunkId) => ({ chunkId, title: documentTitle, content: piece.content, tokenCount: piece.tokenCount }));
   }
 
   if (doc.kind === 'plain') return chunkPlain(doc, chunkLength, mergeSmall);
+  if (doc.kind === 'sheets') return chunkSheets(doc, chunkLength);
+  if (doc.kind === 'slides') return chunkSlides(doc, chunkLength);
 
   const drafts: DraftChunk[] = [];
   for (const section of splitMarkdownSections(doc.markdown)) {
@@ -46,6 +51,68 @@ export async function chunkDocument(doc: ParsedDocument, options: Partial<ChunkO
     content: chunk.content,
     tokenCount: chunk.tokenCount,
   }));
+}
+
+/**
+ * A workbook: each sheet is chunked as its own table (header row repeated), titled with the sheet
+ * name, and each chunk keeps the sheet rows it holds.
+ */
+async function chunkSheets(doc: Extract<ParsedDocument, { kind: 'sheets' }>, chunkLength: number): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  for (const sheet of doc.sheets) {
+    for (const piece of await chunkTable(sheet.header, sheet.rows, chunkLength)) {
+      const rows =
+        piece.firstRow === undefined || piece.lastRow === undefined
+          ? {}
+          : { row_start: sheet.rowNumbers[piece.firstRow], row_end: sheet.rowNumbers[piece.lastRow] };
+      chunks.push({
+        chunkId: chunks.length,
+        title: sheet.name,
+        content: piece.content,
+        tokenCount: piece.tokenCount,
+        position: { sheet: sheet.name, ...rows },
+      });
+    }
+  }
+  return chunks;
+}
+
+/**
+ * A deck: every slide is its own chunk group (never merged with the next slide, so its number
+ * holds), titled with the slide's title or "Slide N"; speaker notes follow the slide's text.
+ */
+async function chunkSlides(doc: Extract<ParsedDocument, { kind: 'slides' }>, chunkLength: number): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  for (const slide of doc.slides) {
+    const notes = slide.notes?.trim() ? `Speaker notes:\n${slide.notes.trim()}` : '';
+    const body = [slide.text.trim(), notes].filter((part) => part !== '').join('\n\n');
+    if (body === '' && !slide.title) continue;
+    const title = slide.title || `Slide ${slide.number}`;
+    // A slide with a title only is still a chunk: its title is what it says.
+    const pieces = body === '' ? [{ content: title, tokenCount: countTokens(title) }] : await splitByTokens(body, chunkLength);
+    for (const piece of pieces) {
+      chunks.push({ chunkId: chunks.length, title, content: piece.content, tokenCount: piece.tokenCount, position: { slide: slide.number } });
+    }
+  }
+  return chunks;
+}
+
+/**
+ * Each part (chapter, e-mail body, attachment) is chunked on its own, so no chunk mixes two parts,
+ * and its title leads each chunk title unless the chunk's heading path already starts with it (a
+ * chapter whose first heading repeats its table-of-contents entry). Positions are dropped: an
+ * attachment's page 2 is not page 2 of the e-mail.
+ */
+async function chunkParts(doc: Extract<ParsedDocument, { kind: 'parts' }>, options: ChunkOptions): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  for (const part of doc.parts) {
+    for (const chunk of await chunkDocument(part.document, options)) {
+      const own = chunk.title;
+      const title = own === '' || own === part.title ? part.title : own.startsWith(`${part.title} > `) ? own : `${part.title} > ${own}`;
+      chunks.push({ chunkId: chunks.length, title, content: chunk.content, tokenCount: chunk.tokenCount });
+    }
+  }
+  return chunks;
 }
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError, PermanentError } from '@fjord/common';
-import { EmbeddingService } from '@fjord/embeddings';
+import type { Queryable } from '@fjord/database';
 import { IngestionJob } from '@fjord/jobs';
 import { CollectionRecord, CollectionRepository } from '@fjord/knowledge/collections/collection.repository';
 import { DocumentRecord, DocumentRepository } from '@fjord/knowledge/documents/document.repository';
@@ -12,6 +12,7 @@ import { IngestionProgress } from '@fjord/knowledge/documents/document-status';
 import { DocumentPointsWriter, StagedVersion } from '@fjord/knowledge/points/document-points-writer';
 import { NewPoint, pointIdOf } from '@fjord/knowledge/points/point.repository';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
+import { VectorWritePlan, VectorWrites, slotsOf } from '@fjord/knowledge/embedding-migration/vector-writes';
 import { MetricsService } from '@fjord/observability';
 import { lexicalTerms } from '@fjord/text';
 import { Chunk } from '../chunking/chunker';
@@ -27,6 +28,13 @@ export type IngestionOutcome = 'done' | 'skipped' | 'superseded';
 /** A newer version of the document (or another attempt at this one) took over: stop quietly. */
 class Superseded extends Error {}
 
+/** The collection switched embedding models while the document was written: the attempt starts over. */
+class ModelSwitched extends Error {
+  constructor() {
+    super('the collection switched embedding models while this document was written; it is written again');
+  }
+}
+
 /**
  * parse -> chunk -> embed -> write points, for one document version, in batches. The batches stay
  * hidden until the flip that publishes the version (only if it is still the newest), so a crash, a
@@ -41,7 +49,7 @@ export class IngestionPipeline {
     private readonly documents: DocumentRepository,
     private readonly collections: CollectionRepository,
     private readonly writer: DocumentPointsWriter,
-    private readonly embeddings: EmbeddingService,
+    private readonly vectorWrites: VectorWrites,
     private readonly vectorIndex: VectorIndexService,
     private readonly metrics: MetricsService,
     private readonly sandbox: ParserSandbox,
@@ -111,6 +119,12 @@ export class IngestionPipeline {
     file: { path: string },
     reporter: ProgressReporter,
   ): Promise<IngestionOutcome> {
+    // One plan (models and vector columns) for the whole document; every batch and the flip check
+    // that it still holds, and a switch in between makes the attempt start over (the embedding cache
+    // makes that cheap).
+    const plan = await this.vectorWrites.plan(collection.id);
+    if (!plan) return 'skipped';
+    const planHolds = (tx: Queryable) => this.vectorWrites.stillCurrent(tx, plan);
     const batchSize = this.config.ingestion.batchChunks;
     const pending: Chunk[] = [];
     let written = 0;
@@ -128,7 +142,7 @@ export class IngestionPipeline {
     };
     const writeBatch = async (chunks: Chunk[]): Promise<void> => {
       const titled = chunks.map((chunk) => ({ ...chunk, title: chunk.title || document.docName }));
-      const { vectors } = await timed('embedding', () => this.embeddings.embedDocuments(titled.map((c) => `${c.title}\n${c.content}`)));
+      const vectors = await timed('embedding', () => this.vectorWrites.embed(plan, titled.map((c) => `${c.title}\n${c.content}`)));
       const points: NewPoint[] = titled.map((chunk, i) => ({
         pointId: pointIdOf(document.docId, chunk.chunkId),
         chunkId: chunk.chunkId,
@@ -136,11 +150,14 @@ export class IngestionPipeline {
         chunkType: 'text',
         content: chunk.content,
         tokenCount: chunk.tokenCount,
-        embedding: vectors[i],
+        embedding: vectors.active[i],
+        ...(vectors.target ? { targetEmbedding: vectors.target[i] } : {}),
         lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
         ...(chunk.position ? { position: chunk.position } : {}),
       }));
-      if (!(await timed('indexing', () => this.writer.writeBatch(staged, points)))) throw new Superseded();
+      const stored = await timed('indexing', () => this.writer.writeBatch(staged, points, { slots: slotsOf(plan, vectors), stillValid: planHolds }));
+      if (stored === 'invalid') throw new ModelSwitched();
+      if (!stored) throw new Superseded();
       written += points.length;
       totalTokens += titled.reduce((sum, c) => sum + c.tokenCount, 0);
       await reporter.report('embedding', { chunksDone: written, chunksTotal: received });
@@ -163,15 +180,17 @@ export class IngestionPipeline {
     const parseSeconds = (performance.now() - parseStarted - spent.embedding - spent.indexing) / 1000;
 
     const published = await timed('indexing', () =>
-      this.writer.publish(staged, written, {
-        pointNum: written,
-        totalTokens,
-        progress: reporter.snapshot('done', { chunksDone: written, chunksTotal: written }),
-      }),
+      this.writer.publish(
+        staged,
+        written,
+        { pointNum: written, totalTokens, progress: reporter.snapshot('done', { chunksDone: written, chunksTotal: written }) },
+        planHolds,
+      ),
     );
     this.metrics.ingestionStageDuration.observe({ stage: 'parsing' }, Math.max(0, parseSeconds));
     this.metrics.ingestionStageDuration.observe({ stage: 'embedding' }, spent.embedding / 1000);
     this.metrics.ingestionStageDuration.observe({ stage: 'indexing' }, spent.indexing / 1000);
+    if (published === 'invalid') throw new ModelSwitched();
     if (!published) return 'superseded';
     // The replaced version is hidden already; deleting it is housekeeping (recovery finishes it after a crash).
     await this.writer.purgeStale(document.id).catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'could not delete the replaced points yet'));

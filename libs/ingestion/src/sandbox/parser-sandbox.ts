@@ -84,7 +84,7 @@ export class ParserSandbox implements OnModuleDestroy {
       ...(Buffer.isBuffer(input) ? { bytes: new Uint8Array(input.buffer, input.byteOffset, input.byteLength) } : { path: input.path }),
       docType,
       chunkOptions,
-      limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes },
+      limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes, timeoutMs: this.limits.timeoutMs },
       ocrText,
       streaming: callbacks.onChunks !== undefined,
     };

@@ -50,6 +50,8 @@ interface DocumentRow {
 
 const COLUMNS = `id, collection_id, doc_id, doc_name, doc_type, add_type, url, meta, doc_hash, version, status,
   failed_code, failed_reason, progress, attempts, point_num, total_tokens, created_at, updated_at`;
+/** The same columns of `documents d`, for queries that join collections. */
+const QUALIFIED_COLUMNS = COLUMNS.split(',').map((column) => `d.${column.trim()}`).join(', ');
 
 function toRecord(row: DocumentRow): DocumentRecord {
   return {
@@ -84,6 +86,23 @@ export interface NewDocumentVersion {
   url: string | null;
   meta: MetaEntry[];
   docHash: string | null;
+}
+
+/** How many documents of one collection have one process_status. */
+export interface CollectionStatusCount {
+  resourceId: string;
+  collectionName: string;
+  project: string;
+  status: ProcessStatus;
+  count: number;
+}
+
+/** A failed document with the collection it belongs to. */
+export interface FailedDocument {
+  document: DocumentRecord;
+  resourceId: string;
+  collectionName: string;
+  project: string;
 }
 
 const QUEUED_PROGRESS: IngestionProgress = { stage: 'queued', chunks_done: 0, chunks_total: 0 };
@@ -312,5 +331,32 @@ export class DocumentRepository {
       `SELECT status, count(*)::int AS n FROM documents WHERE status IN (${ProcessStatus.Queued}, ${ProcessStatus.Processing}, ${ProcessStatus.Deleting}) GROUP BY status`,
     );
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /** Documents per collection and status, for the collections of `project` (every collection when undefined). */
+  async statusCountsByCollection(project: string | undefined): Promise<CollectionStatusCount[]> {
+    const { rows } = await this.db.query<{ resource_id: string; name: string; project: string; status: number; n: number }>(
+      `SELECT c.resource_id, c.name, c.project, d.status, count(*)::int AS n
+         FROM documents d JOIN collections c ON c.id = d.collection_id
+        WHERE ($1::text IS NULL OR c.project = $1)
+        GROUP BY c.resource_id, c.name, c.project, d.status
+        ORDER BY c.project, c.name, d.status`,
+      [project ?? null],
+    );
+    return rows.map((r) => ({ resourceId: r.resource_id, collectionName: r.name, project: r.project, status: r.status as ProcessStatus, count: r.n }));
+  }
+
+  /** The latest failed documents (by their last update) of `project`'s collections, or of every collection. */
+  async recentFailures(project: string | undefined, limit: number): Promise<FailedDocument[]> {
+    if (limit === 0) return [];
+    const { rows } = await this.db.query<DocumentRow & { resource_id: string; collection_name: string; project: string }>(
+      `SELECT ${QUALIFIED_COLUMNS}, c.resource_id, c.name AS collection_name, c.project
+         FROM documents d JOIN collections c ON c.id = d.collection_id
+        WHERE d.status = ${ProcessStatus.Failed} AND ($1::text IS NULL OR c.project = $1)
+        ORDER BY d.updated_at DESC, d.id DESC
+        LIMIT $2`,
+      [project ?? null, limit],
+    );
+    return rows.map((r) => ({ document: toRecord(r), resourceId: r.resource_id, collectionName: r.collection_name, project: r.project }));
   }
 }

@@ -8,8 +8,8 @@ import { INGESTION_QUEUE, IngestionQueue } from '@fjord/jobs';
 import { CollectionRecord } from '../collections/collection.repository';
 import { CollectionService } from '../collections/collection.service';
 import type { CollectionRefInput, MetaEntry } from '../schemas/common.schema';
-import type { AddDocumentInput, DocRefInput, ListDocumentsInput, UploadDocumentInput } from '../schemas/document.schema';
-import { DocumentRecord, DocumentRepository, NewDocumentVersion } from './document.repository';
+import type { AddDocumentInput, DocRefInput, DocStatusSummaryInput, ListDocumentsInput, UploadDocumentInput } from '../schemas/document.schema';
+import { CollectionStatusCount, DocumentRecord, DocumentRepository, FailedDocument, NewDocumentVersion } from './document.repository';
 import { ProcessStatus } from './document-status';
 import { validateMeta } from './meta-validation';
 
@@ -17,6 +17,11 @@ export interface UploadedFile {
   originalname: string;
   buffer: Buffer;
   size: number;
+}
+
+export interface DocumentStatusSummary {
+  counts: CollectionStatusCount[];
+  recentFailures: FailedDocument[];
 }
 
 export interface DocumentWithCollection {
@@ -102,6 +107,18 @@ export class DocumentService {
       docIds: input.filter?.doc_id_list,
     });
     return { collection, documents, total };
+  }
+
+  /**
+   * (ext) doc/status_summary: how many documents each collection has in each process_status, and the
+   * latest failures, so an operator sees what is stuck or broken without listing every collection.
+   */
+  async statusSummary(input: DocStatusSummaryInput): Promise<DocumentStatusSummary> {
+    const [counts, recentFailures] = await Promise.all([
+      this.documents.statusCountsByCollection(input.project),
+      this.documents.recentFailures(input.project, input.failure_limit),
+    ]);
+    return { counts, recentFailures };
   }
 
   /** Goes through process_status 5 (visible to concurrent readers) and removes every point. */

@@ -3,7 +3,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DB, Db, Queryable } from '@fjord/database';
 import { DocumentRepository } from '../documents/document.repository';
 import { IngestionProgress, ProcessStatus } from '../documents/document-status';
-import { NewPoint, PointRepository } from './point.repository';
+import { NewPoint, PointRepository, VectorSlots } from './point.repository';
+
+/** A check run inside a batch's or the flip's transaction (the embedding plan still holds, say). */
+export type StillValid = (tx: Queryable) => Promise<boolean>;
 
 /** Points deleted per transaction when a hidden version is cleared away. */
 const PURGE_BATCH = 500;
@@ -102,18 +105,19 @@ export class DocumentPointsWriter {
   }
 
   /**
-   * One batch of the staged version, in its own short transaction (the hook for anything that must
-   * be stored with each point). False when this attempt no longer owns the version (a newer version
-   * was uploaded, or another attempt took over): the caller stops.
+   * One batch of the staged set, in its own short transaction, into the vector columns `slots`
+   * names. False when this attempt no longer owns the set (a newer version was uploaded, or another
+   * attempt took over): the caller stops. 'invalid' when `stillValid` says no: nothing is written.
    */
-  async writeBatch(staged: StagedVersion, points: NewPoint[]): Promise<boolean> {
+  async writeBatch(staged: StagedVersion, points: NewPoint[], options: { slots?: VectorSlots; stillValid?: StillValid } = {}): Promise<boolean | 'invalid'> {
     if (points.length === 0) return true;
-    const written = await this.db.transaction(async (tx) => {
+    const written = await this.db.transaction(async (tx): Promise<boolean | 'invalid'> => {
       if (!(await this.owns(tx, staged))) return false;
-      await this.points.insertMany(tx, staged.collectionId, staged.documentId, points, staged.pointVersion);
+      if (options.stillValid && !(await options.stillValid(tx))) return 'invalid';
+      await this.points.insertMany(tx, staged.collectionId, staged.documentId, points, options.slots, staged.pointVersion);
       return true;
     });
-    if (!written) return false;
+    if (written !== true) return written;
     const done = this.progress.get(staged.writer) ?? { batches: 0, points: 0 };
     done.batches++;
     done.points += points.length;
@@ -126,14 +130,15 @@ export class DocumentPointsWriter {
    * The flip: the staged points become visible and the previous version's hidden, in one short
    * transaction that also marks the document done and moves BM25's N and total length from the old
    * version's points to the new ones. `expectedPoints` guards against publishing a version some
-   * other attempt cleared under us. False when superseded.
+   * other attempt cleared under us. False when superseded; 'invalid' when `stillValid` says no.
    */
-  async publish(staged: StagedVersion, expectedPoints: number, stats: PublishedStats): Promise<boolean> {
+  async publish(staged: StagedVersion, expectedPoints: number, stats: PublishedStats, stillValid?: StillValid): Promise<boolean | 'invalid'> {
     this.progress.delete(staged.writer);
-    return this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx): Promise<boolean | 'invalid'> => {
       // Losing this commit in a crash is harmless: the document is still unfinished and gets redone.
       if (this.db.kind === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
       if (!(await this.owns(tx, staged))) return false;
+      if (stillValid && !(await stillValid(tx))) return 'invalid';
       const totals = await this.points.versionTotals(tx, staged.documentId);
       const { rows: hidden } = await tx.query<{ version: number }>('SELECT version FROM hidden_point_versions WHERE document_id = $1', [staged.documentId]);
       const hiddenVersions = new Set(hidden.map((r) => Number(r.version)));

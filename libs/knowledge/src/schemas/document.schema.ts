@@ -72,3 +72,12 @@ export type ListDocumentsInput = z.infer<typeof listDocumentsSchema>;
 
 export const updateDocumentMetaSchema = docRefSchema.extend({ meta: z.array(metaEntry).max(64) });
 export const updateDocumentSchema = docRefSchema.extend({ doc_name: z.string().min(1).max(512) });
+
+/** (ext) doc/status_summary: documents by status and the latest failures, across collections. */
+export const docStatusSummarySchema = z
+  .object({
+    project: z.string().min(1).max(64).optional().describe('only the collections of this project; left out: every collection'),
+    failure_limit: z.number().int().min(0).max(100).default(10).describe('how many of the latest failed documents to list (0..100)'),
+  })
+  .meta({ example: { project: 'default', failure_limit: 10 } });
+export type DocStatusSummaryInput = z.infer<typeof docStatusSummarySchema>;
