@@ -11,8 +11,9 @@
  *    transaction per document, so the BM25 triggers and statistics run as in production), then the
  *    collection's HNSW index built by VectorIndexService.
  * 2. EXPLAIN of the dense query: the HNSW index must be used.
- * 3. HNSW recall@10 against an exact scan, over the benchmark queries (BENCH_HALFVEC=1: also of a
- *    halfvec HNSW index over the same vectors, and both indexes' sizes).
+ * 3. HNSW recall@10 against an exact scan, over the benchmark queries (BENCH_HNSW_VARIANTS=m:efc,...
+ *    and BENCH_HALFVEC=1: also of other indexes over the same vectors, with their sizes;
+ *    BENCH_ONLY_RECALL=1 stops there).
  * 4. autocannon (in its own process): concurrent collection/search_knowledge (hybrid, limit 10) over HTTP: p50/p99, req/s,
  *    once per BENCH_CONNECTIONS entry (default 2 and 4).
  * 5. The same queries through LangChain PGVectorStore.similaritySearch (same vectors, its own table
@@ -312,7 +313,17 @@ async function main(): Promise<void> {
         `HNSW recall@10 vs exact scan: ${(recall / queryTexts.length).toFixed(4)} (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, ef_search ${efSearch}${efSearch === config.vectorIndex.efSearch ? ', configured' : ''}, ${queryTexts.length} queries, ${ms.toFixed(1)} ms per dense query)`,
       );
     }
-    if (process.env.BENCH_HALFVEC === '1' && !embedded) await measureHalfvec(db, collection.id, state.dimension, state.indexName, queryTexts, vectorOf, exact, sweep, config.vectorIndex, report);
+    // BENCH_HNSW_VARIANTS=16:128,24:64 measures other m:ef_construction; BENCH_HALFVEC=1 a halfvec index at fjord's settings.
+    const variants: Array<{ type: 'vector' | 'halfvec'; m: number; efConstruction: number }> = (process.env.BENCH_HNSW_VARIANTS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((v) => ({ type: 'vector', m: Number(v.split(':')[0]), efConstruction: Number(v.split(':')[1]) }));
+    if (process.env.BENCH_HALFVEC === '1') variants.push({ type: 'halfvec', m: config.vectorIndex.m, efConstruction: config.vectorIndex.efConstruction });
+    if (embedded && variants.length > 0) throw new Error('BENCH_HNSW_VARIANTS and BENCH_HALFVEC are for PostgreSQL');
+    for (const variant of variants) {
+      await measureIndexVariant(db, variant, { id: collection.id, dimension: state.dimension, indexName: state.indexName }, queryTexts, vectorOf, exact, sweep, report);
+    }
+    if (process.env.BENCH_ONLY_RECALL === '1') return finish(lines);
 
     // 4. autocannon over HTTP.
     const body = (i: number) => JSON.stringify({ resource_id: collection.resourceId, query: queryTexts[i % queryTexts.length], limit: 10 });
@@ -396,56 +407,66 @@ async function main(): Promise<void> {
   }
 }
 
+/** Thrown to roll back the transaction that measured an index variant (its DROP INDEX included). */
+class RollBack extends Error {}
+
 /**
- * The same vectors in a halfvec (16-bit) HNSW index beside fjord's vector one: recall@10 against the
- * same exact (32-bit) top 10, and both indexes' sizes. The halfvec index is dropped afterwards.
+ * Another HNSW index over the same points beside fjord's: `halfvec` (16-bit, its own expression) or
+ * `vector` with other m / ef_construction (fjord's index is dropped inside the measuring transaction,
+ * which is rolled back, so the planner can only use the variant). Recall@10 against the same exact
+ * (32-bit) top 10 at each ef_search of the sweep, the build time and both indexes' sizes. The
+ * variant is dropped afterwards.
  */
-async function measureHalfvec(
+async function measureIndexVariant(
   db: Db,
-  collectionId: number,
-  dimension: number,
-  vectorIndexName: string | null,
+  variant: { type: 'vector' | 'halfvec'; m: number; efConstruction: number },
+  collection: { id: number; dimension: number; indexName: string | null },
   queryTexts: string[],
   vectorOf: (text: string) => number[],
   exact: Map<string, number[]>,
   sweep: number[],
-  params: { m: number; efConstruction: number },
   report: (line: string) => void,
 ): Promise<void> {
-  const name = `bench_halfvec_c${collectionId}`;
+  const { type, m, efConstruction } = variant;
+  const { id: collectionId, dimension, indexName } = collection;
+  const name = `bench_${type}_m${m}_efc${efConstruction}_c${collectionId}`;
+  const expression = `(embedding::${type}(${dimension}))`;
   const started = Date.now();
   await db.session(async (q) => {
     await q.query("SET maintenance_work_mem = '512MB'");
     await q.query('SET max_parallel_maintenance_workers = 2');
-    await q.query(
-      `CREATE INDEX IF NOT EXISTS ${name} ON points USING hnsw ((embedding::halfvec(${dimension})) halfvec_cosine_ops)
-         WITH (m = ${params.m}, ef_construction = ${params.efConstruction}) WHERE collection_id = ${collectionId}`,
-    );
+    await q.query(`CREATE INDEX IF NOT EXISTS ${name} ON points USING hnsw (${expression} ${type}_cosine_ops) WITH (m = ${m}, ef_construction = ${efConstruction}) WHERE collection_id = ${collectionId}`);
   });
   const buildSeconds = (Date.now() - started) / 1000;
-  const sizes = await db.query<{ name: string; bytes: string }>(`SELECT relname AS name, pg_relation_size(oid)::text AS bytes FROM pg_class WHERE relname = ANY($1)`, [
-    [name, vectorIndexName ?? ''],
-  ]);
+  const sizes = await db.query<{ name: string; bytes: string }>(`SELECT relname AS name, pg_relation_size(oid)::text AS bytes FROM pg_class WHERE relname = ANY($1)`, [[name, indexName ?? '']]);
   const mb = (n: string | null) => (Number(sizes.rows.find((r) => r.name === n)?.bytes ?? 0) / 1024 / 1024).toFixed(0);
-  report(`halfvec HNSW index built in ${buildSeconds.toFixed(0)} s: ${mb(name)} MB, against ${mb(vectorIndexName)} MB for the vector index`);
-  for (const efSearch of sweep) {
-    let recall = 0;
-    const t0 = performance.now();
-    for (const text of queryTexts) {
-      const rows = await db.transaction(async (tx) => {
+  report(`${type} HNSW m ${m}, ef_construction ${efConstruction}: built in ${buildSeconds.toFixed(0)} s, ${mb(name)} MB (fjord's index: ${mb(indexName)} MB)`);
+  const results: string[] = [];
+  try {
+    await db.transaction(async (tx) => {
+      if (type === 'vector' && indexName) await tx.query(`DROP INDEX ${indexName}`);
+      const sql = `SELECT id FROM points WHERE collection_id = $2 ORDER BY ${expression} <=> $1::${type}(${dimension}) LIMIT 20`;
+      const plan = (await tx.query<Record<string, string>>(`EXPLAIN ${sql}`, [`[${vectorOf(queryTexts[0]).join(',')}]`, collectionId])).rows.map((r) => Object.values(r)[0]).join(' ');
+      if (!plan.includes(name)) throw new Error(`the ${name} variant is not used: ${plan}`);
+      for (const efSearch of sweep) {
         await tx.query(`SET LOCAL hnsw.ef_search = ${efSearch}`);
-        return tx.query<{ id: string }>(
-          `SELECT id FROM points WHERE collection_id = $2 ORDER BY (embedding::halfvec(${dimension})) <=> $1::halfvec(${dimension}) LIMIT 20`,
-          [`[${vectorOf(text).join(',')}]`, collectionId],
-        );
-      });
-      const approx = rows.rows.slice(0, 10).map((r) => String(r.id));
-      const truth = (exact.get(text) as number[]).map(String);
-      recall += approx.filter((id) => truth.includes(id)).length / truth.length;
-    }
-    const ms = (performance.now() - t0) / queryTexts.length;
-    report(`halfvec HNSW recall@10 vs exact (32-bit) scan: ${(recall / queryTexts.length).toFixed(4)} (ef_search ${efSearch}, ${ms.toFixed(1)} ms per dense query)`);
+        let recall = 0;
+        const t0 = performance.now();
+        for (const text of queryTexts) {
+          const rows = await tx.query<{ id: string }>(sql, [`[${vectorOf(text).join(',')}]`, collectionId]);
+          const approx = rows.rows.slice(0, 10).map((r) => String(r.id));
+          const truth = (exact.get(text) as number[]).map(String);
+          recall += approx.filter((id) => truth.includes(id)).length / truth.length;
+        }
+        const ms = (performance.now() - t0) / queryTexts.length;
+        results.push(`${type} HNSW m ${m}, ef_construction ${efConstruction}: recall@10 vs exact (32-bit) scan ${(recall / queryTexts.length).toFixed(4)} at ef_search ${efSearch} (${ms.toFixed(1)} ms per dense query)`);
+      }
+      throw new RollBack();
+    });
+  } catch (error) {
+    if (!(error instanceof RollBack)) throw error;
   }
+  results.forEach(report);
   await db.query(`DROP INDEX IF EXISTS ${name}`);
 }
 
