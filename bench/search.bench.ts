@@ -300,6 +300,11 @@ async function main(): Promise<void> {
     const exact = new Map<string, number[]>();
     for (const text of queryTexts) exact.set(text, await search.exactDense(collection.id, state.dimension, vectorOf(text), 10));
     const sweep = [...new Set([config.vectorIndex.efSearch, ...(process.env.BENCH_EF_SEARCH ?? '').split(',').filter(Boolean).map(Number)])];
+    // The index's own m / ef_construction (a reused database keeps the index it was built with).
+    const built = await db.query<{ options: string[] | null }>('SELECT reloptions AS options FROM pg_class WHERE relname = $1', [state.indexName]);
+    const option = (name: string, fallback: number) => Number((built.rows[0]?.options ?? []).find((o) => o.startsWith(`${name}=`))?.split('=')[1] ?? fallback);
+    const indexM = option('m', config.vectorIndex.m);
+    const indexEfConstruction = option('ef_construction', config.vectorIndex.efConstruction);
     for (const efSearch of sweep) {
       let recall = 0;
       const started = performance.now();
@@ -310,7 +315,7 @@ async function main(): Promise<void> {
       }
       const ms = (performance.now() - started) / queryTexts.length;
       report(
-        `HNSW recall@10 vs exact scan: ${(recall / queryTexts.length).toFixed(4)} (m ${config.vectorIndex.m}, ef_construction ${config.vectorIndex.efConstruction}, ef_search ${efSearch}${efSearch === config.vectorIndex.efSearch ? ', configured' : ''}, ${queryTexts.length} queries, ${ms.toFixed(1)} ms per dense query)`,
+        `HNSW recall@10 vs exact scan: ${(recall / queryTexts.length).toFixed(4)} (m ${indexM}, ef_construction ${indexEfConstruction}, ef_search ${efSearch}${efSearch === config.vectorIndex.efSearch ? ', configured' : ''}, ${queryTexts.length} queries, ${ms.toFixed(1)} ms per dense query)`,
       );
     }
     // BENCH_HNSW_VARIANTS=16:128,24:64 measures other m:ef_construction; BENCH_HALFVEC=1 a halfvec index at fjord's settings.
