@@ -7,7 +7,9 @@
  *     check), median of LOADS cold loads (a fresh browser context each). Anchor, in the same run: the same
  *     page on an empty collection;
  *  3. the API requests per second one open documents page makes while documents on it are processing
- *     (live status), and once everything is settled, counted from Playwright's request events over WINDOW_S.
+ *     (live status), and once everything is settled, counted from Playwright's request events over WINDOW_S;
+ *  4. the operations page: doc/status_summary's latency over every seeded document (anchor in the same run:
+ *     collection/list, which counts each collection's documents too), and the requests/s of the open page.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +23,8 @@ const DOCS = Number(process.env.DOCS ?? 10_000);
 const LOADS = Number(process.env.LOADS ?? 5);
 const WINDOW_S = Number(process.env.WINDOW_S ?? 10);
 const LIVE_DOCS = Number(process.env.LIVE_DOCS ?? 1000);
+/** The operations page polls every 10 s when settled: a window of several periods. */
+const OPS_WINDOW_S = Number(process.env.OPS_WINDOW_S ?? 30);
 const SEED_CONCURRENCY = 16;
 const CONSOLE_DIR = join(__dirname, '..', 'console');
 const VIEWPORT = { width: 1366, height: 860 };
@@ -148,6 +152,38 @@ async function apiRequestRate(browser: Browser, baseUrl: string, session: Sessio
   return { perSecond: requests / WINDOW_S, unsettledAtStart, unsettledAtEnd };
 }
 
+/** ms of one POST, median of `times` sequential calls (after one warm-up call). */
+async function postLatency(stack: TestStack, path: string, body: unknown, times = 15): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i <= times; i++) {
+    const started = performance.now();
+    const response = await stack.post(path, body);
+    if (response.status !== 200) throw new Error(`${path} failed: ${JSON.stringify(response.body)}`);
+    if (i > 0) samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** Requests (API and /metrics) one open operations page makes per second over OPS_WINDOW_S, once it shows its counts. */
+async function operationsRequestRate(browser: Browser, baseUrl: string, session: Session): Promise<number> {
+  const context = await browser.newContext({ locale: 'en-US', viewport: VIEWPORT, storageState: session });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  let counting = false;
+  let requests = 0;
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (counting && (path.startsWith('/api/') || path === '/metrics')) requests++;
+  });
+  await page.goto(`${baseUrl}/#/operations`);
+  await page.getByText('No document has failed.').waitFor();
+  counting = true;
+  await page.waitForTimeout(OPS_WINDOW_S * 1000);
+  counting = false;
+  await context.close();
+  return requests / OPS_WINDOW_S;
+}
+
 async function main(): Promise<void> {
   if (!hasChromium) throw new Error(`no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
   console.log(`load average at start: ${load()}`);
@@ -186,6 +222,13 @@ async function main(): Promise<void> {
     const idle = await apiRequestRate(browser, stack.baseUrl, session, 'bench_live');
     const idleMany = await apiRequestRate(browser, stack.baseUrl, session, 'bench_many');
     console.log(`API requests/s, all settled: ${idle.perSecond.toFixed(2)} (${LIVE_DOCS} documents), ${idleMany.perSecond.toFixed(2)} (${DOCS} documents)`);
+
+    const summaryMs = await postLatency(stack, '/api/knowledge/doc/status_summary', { failure_limit: 20 });
+    const listMs = await postLatency(stack, '/api/knowledge/collection/list', {});
+    console.log(
+      `doc/status_summary over ${DOCS + LIVE_DOCS} documents: median ${median(summaryMs).toFixed(1)} ms; collection/list (anchor): median ${median(listMs).toFixed(1)} ms; ratio ${(median(summaryMs) / median(listMs)).toFixed(2)}`,
+    );
+    console.log(`requests/s of an open operations page, all settled: ${(await operationsRequestRate(browser, stack.baseUrl, session)).toFixed(2)}`);
     console.log(`load average at end: ${load()}`);
   } finally {
     await browser.close();

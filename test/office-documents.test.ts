@@ -1,4 +1,5 @@
-import { buildWorkbook, buildZipBomb, type SheetSpec } from './support/office-fixtures';
+import { findLibreOffice } from '@fjord/ingestion/parsers/legacy-office.parser';
+import { buildWorkbook, buildZipBomb, officeFixture, type SheetSpec } from './support/office-fixtures';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TestStack, startTestStack, uploadDocument, waitForDocument } from './support/test-stack';
 
@@ -98,6 +99,102 @@ describe.each(BACKENDS)('office documents (%s)', (backend) => {
   });
 
   it.each(['xlsx', 'ods'] as const)('fails a zip bomb disguised as %s at the decompressed-size limit', async (format) => {
+    const docId = `bomb-${format}`;
+    await upload(stack, docId, `bomb.${format}`, await buildZipBomb(format, 24 * 1024 * 1024));
+    const failed = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: docId });
+    expect(failed.process_status).toBe(1);
+    expect(failed.failed_code).toBe(4);
+    expect(failed.failed_reason).toBe(`${format.toUpperCase()} unpacks to more than 16 MiB (MAX_DECOMPRESSED_BYTES); it may be a zip bomb`);
+  });
+
+  it.each(['pptx', 'odp'] as const)('indexes a %s slide by slide with titles, speaker notes and slide numbers', async (format) => {
+    const docId = `deck-${format}`;
+    await upload(stack, docId, `harbour.${format}`, officeFixture(`deck.${format}`));
+    const done = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: docId });
+    expect(done.failed_reason).toBeUndefined();
+    expect(done.process_status).toBe(0);
+
+    const points = await pointsOf(stack, docId);
+    expect(points.map((point) => [point.chunk_title, point.position])).toEqual([
+      ['Harbour safety briefing', { slide: 1 }],
+      ['Mooring procedure', { slide: 2 }],
+      ['Slide 3', { slide: 3 }],
+    ]);
+    expect(points[0].content).toContain('Speaker notes:\nRemind the crew that the spring inspection of the lifeboats is in April.');
+
+    // Found by a phrase of its speaker notes, and by Chinese text on a slide.
+    expect((await searchHit(stack, docId, 'spring inspection of the lifeboats'))?.position).toEqual({ slide: 1 });
+    expect((await searchHit(stack, docId, '码头系泊值班水手'))?.position).toEqual({ slide: 2 });
+  });
+
+  it('names the slide in chat references and in the prompt', async () => {
+    fake.reset();
+    const chat = await stack.post(`${KB}/chat/completions`, {
+      model: 'Doubao-1.5-pro-32k',
+      collection_name: COLLECTION,
+      messages: [{ role: 'user', content: 'When is the spring inspection of the lifeboats?' }],
+    });
+    expect(chat.status).toBe(200);
+    const reference = chat.body.data.references.find((r: any) => r.doc_id === 'deck-pptx');
+    expect(reference.position).toEqual({ slide: 1 });
+    expect(reference.chunk_title).toBe('Harbour safety briefing');
+    expect(JSON.stringify(fake.chatRequests()[0].messages)).toContain('(harbour.pptx, slide 1) Life jackets are stored in locker seven.');
+  });
+
+  it('indexes an odt by its headings', async () => {
+    await upload(stack, 'report-odt', 'lighthouse.odt', officeFixture('report.odt'));
+    const done = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: 'report-odt' });
+    expect(done.process_status).toBe(0);
+    const points = await pointsOf(stack, 'report-odt');
+    expect(points.map((point) => point.chunk_title)).toEqual(['Lighthouse maintenance report', 'Lamp', 'Costs']);
+    const hit = await searchHit(stack, 'report-odt', 'Fresnel lens distilled water');
+    expect(hit.chunk_title).toBe('Lamp');
+    expect(hit.content).toContain('## Lens\n\nThe Fresnel lens was cleaned with distilled water');
+    expect(hit.position).toBeUndefined();
+  });
+
+  it('indexes a Word 97-2003 .doc', async () => {
+    await upload(stack, 'report-doc', 'lighthouse.doc', officeFixture('report.doc'));
+    const done = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: 'report-doc' });
+    expect(done.process_status).toBe(0);
+    const hit = await searchHit(stack, 'report-doc', 'rotation bearing every six months');
+    expect(hit.content).toContain('Oil the rotation bearing every six months.');
+  });
+
+  // CI machines have no LibreOffice: there the readable failure is what is checked.
+  const libreOffice = findLibreOffice();
+  it(`${libreOffice ? 'converts a .ppt with LibreOffice and indexes its slides' : 'fails a .ppt readably, naming LibreOffice, where it is not installed'}`, async () => {
+    await upload(stack, 'deck-ppt', 'harbour.ppt', officeFixture('deck.ppt'));
+    const done = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: 'deck-ppt' }, 120_000);
+    if (!libreOffice) {
+      expect(done.process_status).toBe(1);
+      expect(done.failed_code).toBe(3);
+      expect(done.failed_reason).toMatch(/^PPT \(PowerPoint 97-2003\) needs LibreOffice .* apt-get install libreoffice-impress/);
+      return;
+    }
+    expect(done.failed_reason).toBeUndefined();
+    const points = await pointsOf(stack, 'deck-ppt');
+    expect(points.map((point) => point.position)).toEqual([{ slide: 1 }, { slide: 2 }, { slide: 3 }]);
+    expect(points[0].chunk_title).toBe('Harbour safety briefing');
+    expect(points[2].content).toContain('Questions go to the harbour master on channel sixteen.');
+  }, 150_000);
+
+  it.each([
+    ['pptx', async () => officeFixture('deck.pptx').subarray(0, 4000), /^PPTX could not be read: /],
+    ['odp', async () => officeFixture('deck.odp').subarray(0, 4000), /^ODP could not be read: /],
+    ['odt', async () => officeFixture('report.odt').subarray(0, 4000), /^ODT could not be read: /],
+    ['doc', async () => officeFixture('report.doc').subarray(0, 1536), /^DOC could not be read: /],
+    ['ppt', async () => Buffer.from('not a presentation'), /^PPT could not be read: not a PowerPoint 97-2003 presentation$/],
+  ] as const)('fails a corrupt %s with a readable reason', async (format, build, reason) => {
+    const docId = `corrupt-${format}`;
+    await upload(stack, docId, `corrupt.${format}`, await build());
+    const failed = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: docId });
+    expect(failed.process_status).toBe(1);
+    expect(failed.failed_code).toBe(2);
+    expect(failed.failed_reason).toMatch(reason);
+  });
+
+  it.each(['pptx', 'odt'] as const)('fails a zip bomb disguised as %s at the decompressed-size limit', async (format) => {
     const docId = `bomb-${format}`;
     await upload(stack, docId, `bomb.${format}`, await buildZipBomb(format, 24 * 1024 * 1024));
     const failed = await waitForDocument(stack, { collection_name: COLLECTION, doc_id: docId });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as XLSX from '@e965/xlsx';
 import JSZip from 'jszip';
 
@@ -44,4 +46,19 @@ export async function buildZipBomb(format: 'xlsx' | 'ods' | 'pptx' | 'odp' | 'od
     zip.file('content.xml', filler);
   }
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+}
+
+/** The committed office files made by LibreOffice (see test/fixtures/office/make-fixtures.sh). */
+export const OFFICE_FIXTURES = join(__dirname, '..', 'fixtures', 'office');
+
+export function officeFixture(name: string): Buffer {
+  return readFileSync(join(OFFICE_FIXTURES, name));
+}
+
+/** A fixture zip with one entry replaced (or removed, with `undefined`): damaged but still a zip. */
+export async function withZipEntry(zipBytes: Buffer, name: string, content: string | undefined): Promise<Buffer> {
+  const zip = await JSZip.loadAsync(zipBytes);
+  if (content === undefined) zip.remove(name);
+  else zip.file(name, content);
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }

@@ -35,7 +35,8 @@ export interface TestStack {
  */
 export async function startTestStack(
   backend: Backend,
-  env: Record<string, string> = {},
+  /** Extra variables; a function gets the services backend's fresh database URL (e.g. to name a replica of it). */
+  env: Record<string, string> | ((databaseUrl: string | undefined) => Record<string, string>) = {},
   options: { inProcessWorker?: boolean } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fjord-test-'));
@@ -51,7 +52,7 @@ export async function startTestStack(
     ...(backend === 'services'
       ? { DATABASE_URL: database?.url, REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: `fjord-test-${randomBytes(4).toString('hex')}`, INGEST_LOCK_MS: '2000' }
       : {}),
-    ...env,
+    ...(typeof env === 'function' ? env(database?.url) : env),
   });
   const app = await createApiApp(config);
   await app.listen(0, '127.0.0.1');

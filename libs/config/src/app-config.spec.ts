@@ -26,6 +26,20 @@ describe('loadConfig', () => {
     expect(message).toContain('"eighty"');
   });
 
+  it('reads read replicas: comma-separated postgres URLs, a lag bound and a check interval, only with a primary', () => {
+    expect(loadConfig({}).database).toMatchObject({ readUrls: [], readMaxLagMs: 2_000, readCheckIntervalMs: 1_000 });
+    const primary = 'postgres://fjord@db:5432/fjord';
+    expect(
+      loadConfig({ DATABASE_URL: primary, DATABASE_READ_URLS: 'postgres://fjord@r1:5432/fjord, postgresql://fjord@r2/fjord', DATABASE_READ_MAX_LAG_MS: '500', DATABASE_READ_CHECK_INTERVAL_MS: '250' }).database,
+    ).toMatchObject({ readUrls: ['postgres://fjord@r1:5432/fjord', 'postgresql://fjord@r2/fjord'], readMaxLagMs: 500, readCheckIntervalMs: 250 });
+    expect(() => loadConfig({ DATABASE_READ_URLS: 'postgres://fjord@r1/fjord' })).toThrow(/DATABASE_READ_URLS: replicas need a primary: set DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URLS: 'mysql://r1/fjord' })).toThrow(/DATABASE_READ_URLS.*must be a postgres:\/\/ URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URLS: 'postgres://r1/fjord,not a url' })).toThrow(/DATABASE_READ_URLS.*must be a URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URLS: ' , ' })).toThrow(/DATABASE_READ_URLS: must name at least one URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_MAX_LAG_MS: '-1' })).toThrow(/DATABASE_READ_MAX_LAG_MS/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_CHECK_INTERVAL_MS: '10' })).toThrow(/DATABASE_READ_CHECK_INTERVAL_MS/);
+  });
+
   it('reads OCR settings: Chinese and English on one thread by default, languages joined by +', () => {
     expect(loadConfig({}).ocr).toEqual({ engine: 'auto', languages: ['chi_sim', 'eng'], concurrency: 1, pageTimeoutMs: 120_000 });
     expect(loadConfig({ OCR_ENGINE: 'tesseract-cli', OCR_LANGUAGES: 'chi_sim+eng+jpn', OCR_CONCURRENCY: '2', OCR_PAGE_TIMEOUT_MS: '30000' }).ocr).toEqual({

@@ -16,6 +16,10 @@ const bool = z
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const url = z.string().url({ message: 'must be a URL' });
+const postgresUrl = z
+  .string()
+  .url({ message: 'must be a URL' })
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: 'must be a postgres:// URL' });
 const jsonRecord = z.string().transform((raw, ctx) => {
   try {
     const parsed: unknown = JSON.parse(raw);
@@ -64,6 +68,16 @@ export const envSchema = z.object({
 
   DATABASE_URL: url.optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+  /** Streaming replicas for pure reads (searches), comma-separated PostgreSQL URLs. */
+  DATABASE_READ_URLS: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(postgresUrl).min(1, 'must name at least one URL'))
+    .optional(),
+  /** A replica replaying further behind the primary than this is skipped until it catches up. */
+  DATABASE_READ_MAX_LAG_MS: int(0, 3_600_000).default(2_000),
+  /** How often each replica's health and lag are checked (not per query). */
+  DATABASE_READ_CHECK_INTERVAL_MS: int(100, 60_000).default(1_000),
   REDIS_URL: url.optional(),
   /** BullMQ key prefix: lets several fjord deployments (or test runs) share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[\w:-]{1,64}$/).default('fjord'),
@@ -119,6 +133,8 @@ export const envSchema = z.object({
   /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
   EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
+  /** Points re-embedded per step when a collection changes embedding model; progress is saved between steps. */
+  EMBEDDING_MIGRATION_BATCH_SIZE: int(1, 4096).default(256),
   /** EMBEDDING_PROVIDER=onnx: a directory with an ONNX export of the model and its tokenizer.json. */
   EMBEDDING_MODEL_DIR: z.string().min(1).optional(),
   /** How token vectors become one vector; default: the model dir's 1_Pooling/config.json, else mean. */
@@ -192,7 +208,14 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   /** Unset: pretty when stdout is a terminal, json otherwise. */
   logFormat?: 'pretty' | 'json';
-  database: { url?: string; poolSize: number };
+  database: {
+    url?: string;
+    poolSize: number;
+    /** Streaming replicas for pure reads; empty: every read goes to the primary. */
+    readUrls: string[];
+    readMaxLagMs: number;
+    readCheckIntervalMs: number;
+  };
   redis: { url?: string; queuePrefix: string };
   adminApiKey?: string;
   /** Browser origins allowed by CORS; empty = CORS off. `*` allows any origin (never with cookies). */
@@ -215,6 +238,8 @@ export interface AppConfig {
     queryInstruction?: string;
     /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
     modelMap?: Record<string, string>;
+    /** Points re-embedded per step of an embedding-model migration; absent means 256. */
+    migrationBatchSize?: number;
     /** EMBEDDING_PROVIDER=onnx only. */
     onnx?: OnnxEmbeddingSettings;
   };
@@ -346,6 +371,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     if (typeof located === 'string') problems.push(located);
     else rerankFiles = located;
   }
+  if (env.DATABASE_READ_URLS && !env.DATABASE_URL) {
+    problems.push('DATABASE_READ_URLS: replicas need a primary: set DATABASE_URL too (embedded PGlite has no replicas)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -354,7 +382,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: env.DATA_DIR,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      readUrls: env.DATABASE_READ_URLS ?? [],
+      readMaxLagMs: env.DATABASE_READ_MAX_LAG_MS,
+      readCheckIntervalMs: env.DATABASE_READ_CHECK_INTERVAL_MS,
+    },
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     adminApiKey: env.ADMIN_API_KEY,
     corsOrigins: env.CORS_ORIGINS ?? [],
@@ -389,6 +423,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
       modelMap: env.EMBEDDING_MODEL_MAP ?? {},
+      migrationBatchSize: env.EMBEDDING_MIGRATION_BATCH_SIZE,
       ...(embeddingFiles
         ? {
             onnx: {

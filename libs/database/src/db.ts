@@ -33,7 +33,27 @@ export interface Db extends Queryable {
    * only wait behind the work (a health check must not).
    */
   busySince?(): number | undefined;
+  /**
+   * Where pure reads that may be a little stale go (searches): a healthy read replica within its
+   * lag bound when DATABASE_READ_URLS names any, else this Db. Never for a read that must see a
+   * write just made (a document's status after its upload, a context's turn), nor for any write.
+   */
+  reader(): ReadDb;
+  /** The read replicas' states; undefined when there are none. */
+  replicaStatus?(): ReplicaStatus[] | undefined;
   close(): Promise<void>;
+}
+
+/** The part of a Db that reads need; `transaction` callbacks given to it must only read. */
+export type ReadDb = Pick<Db, 'query' | 'transaction' | 'connectionSetting'>;
+
+export interface ReplicaStatus {
+  /** host:port/database. */
+  name: string;
+  /** ok: serving reads; lagging: behind by more than the bound; down: not answering or not a standby. */
+  status: 'ok' | 'lagging' | 'down';
+  lagMs?: number;
+  error?: string;
 }
 
 /** Settings every connection starts with (GUC name -> value), e.g. hnsw.ef_search. */

@@ -6,3 +6,4 @@ export * from './pg-db';
 export * from './pglite-db';
 export * from './data-dir-lock';
 export * from './pglite-thread-db';
+export * from './read-replicas';

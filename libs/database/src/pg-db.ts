@@ -1,5 +1,5 @@
 import { Pool, PoolClient, types } from 'pg';
-import { ConnectionSettings, Db, QueryResult, Queryable, Row } from './db';
+import { ConnectionSettings, Db, QueryResult, Queryable, ReadDb, ReplicaStatus, Row } from './db';
 
 // bigint columns (bigserial ids, counts) come back as JS numbers: our ids stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -66,9 +66,24 @@ class CheckedOutClient {
   };
 }
 
+/** The read replicas a primary hands pure reads to (see read-replicas.ts). */
+export interface ReadRouting extends ReadDb {
+  start(): void;
+  status(): ReplicaStatus[];
+  close(): Promise<void>;
+}
+
+export interface PgDbOptions {
+  /** Shown in pg_stat_activity: tells the primary's connections from the replicas'. */
+  applicationName?: string;
+  /** How long to wait for a new connection before failing (default: as long as it takes). */
+  connectTimeoutMs?: number;
+}
+
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
+  private reads?: ReadRouting;
 
   /**
    * `settings` go into each connection's startup packet (`-c name=value`), so they hold from the
@@ -79,11 +94,18 @@ export class PgDb implements Db {
     url: string,
     poolSize: number,
     private readonly settings: ConnectionSettings = {},
+    { applicationName, connectTimeoutMs }: PgDbOptions = {},
   ) {
     const options = Object.entries(settings)
       .map(([name, value]) => `-c ${settingName(name)}=${settingValue(value)}`)
       .join(' ');
-    this.pool = new Pool({ connectionString: url, max: poolSize, ...(options ? { options } : {}) });
+    this.pool = new Pool({
+      connectionString: url,
+      max: poolSize,
+      ...(options ? { options } : {}),
+      ...(applicationName ? { application_name: applicationName } : {}),
+      ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}),
+    });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.pool.on('error', () => undefined);
     // Nor may any other: between the pool's listener and a borrower's there are moments with none
@@ -94,6 +116,20 @@ export class PgDb implements Db {
 
   connectionSetting(name: string): string | undefined {
     return this.settings[name];
+  }
+
+  /** Hands pure reads (reader()) to these replicas from now on, and starts checking them. */
+  routeReadsTo(reads: ReadRouting): void {
+    this.reads = reads;
+    reads.start();
+  }
+
+  reader(): ReadDb {
+    return this.reads ?? this;
+  }
+
+  replicaStatus(): ReplicaStatus[] | undefined {
+    return this.reads?.status();
   }
 
   /**
@@ -160,6 +196,7 @@ export class PgDb implements Db {
   }
 
   async close(): Promise<void> {
+    await this.reads?.close();
     await this.pool.end();
   }
 }

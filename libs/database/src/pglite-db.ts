@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, Transaction, types } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { Db, QueryResult, Queryable, Row } from './db';
+import { Db, QueryResult, Queryable, ReadDb, Row } from './db';
 
 // Match PgDb: int8 as number, so repositories see the same row shapes on both databases.
 const parsers = { [types.INT8]: (v: string) => Number.parseInt(v, 10) };
@@ -43,6 +43,11 @@ export class PgliteDb implements Db {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pg.transaction((tx) => fn(new PgliteTxQueryable(tx)));
+  }
+
+  /** Embedded: one database, no replicas. */
+  reader(): ReadDb {
+    return this;
   }
 
   /** PGlite has no startup options and no network round trips to save: queries set what they need. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataDirLock } from './data-dir-lock';
-import { Db, QueryResult, Queryable, Row } from './db';
+import { Db, QueryResult, Queryable, ReadDb, Row } from './db';
 import { findMigrationsDir } from './migrator';
 import { PgliteRequest, PgliteResponse, PgliteWorkerData, deserializeError } from './pglite-thread.protocol';
 
@@ -68,6 +68,11 @@ export class PgliteThreadDb implements Db {
 
   connectionSetting(_name: string): string | undefined {
     return undefined;
+  }
+
+  /** Embedded: one database, no replicas. */
+  reader(): ReadDb {
+    return this;
   }
 
   busySince(): number | undefined {

@@ -11,7 +11,23 @@ const component = z.enum(['ok', 'down', 'disabled']);
 const HEALTH_SCHEMA = openApiSchema(
   z.object({
     status: z.enum(['ok', 'degraded']),
-    database: z.object({ status: component, kind: z.enum(['postgres', 'pglite']), error: z.string().optional() }),
+    database: z.object({
+      status: component,
+      kind: z.enum(['postgres', 'pglite']),
+      error: z.string().optional(),
+      busy_ms: z.number().int().optional().describe('embedded only: how long the database thread has been on its current statement'),
+      replicas: z
+        .array(
+          z.object({
+            name: z.string().describe('host:port/database'),
+            status: z.enum(['ok', 'lagging', 'down']).describe('ok: serving reads; lagging or down: skipped, reads go to the primary'),
+            lag_ms: z.number().int().optional(),
+            error: z.string().optional(),
+          }),
+        )
+        .optional()
+        .describe('read replicas (DATABASE_READ_URLS), when configured'),
+    }),
     redis: z.object({ status: component, error: z.string().optional() }),
   }),
 );

@@ -1,14 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { DB, Db } from '@fjord/database';
+import { DB, Db, ReplicaStatus } from '@fjord/database';
 import { REDIS } from '@fjord/jobs';
 
 export type ComponentStatus = 'ok' | 'down' | 'disabled';
 
+/** A read replica: a lagging or down one is skipped (reads go to the primary), so it never degrades health. */
+export interface ReplicaReport {
+  name: string;
+  status: ReplicaStatus['status'];
+  lag_ms?: number;
+  error?: string;
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded';
   /** busy_ms: embedded only, how long the database thread has been working on its current statement. */
-  database: { status: ComponentStatus; kind: Db['kind']; error?: string; busy_ms?: number };
+  database: { status: ComponentStatus; kind: Db['kind']; error?: string; busy_ms?: number; replicas?: ReplicaReport[] };
   redis: { status: ComponentStatus; error?: string };
 }
 
@@ -35,6 +43,16 @@ export class HealthService {
   }
 
   private async checkDatabase(): Promise<HealthReport['database']> {
+    const replicas = this.db.replicaStatus?.()?.map(({ name, status, lagMs, error }) => ({
+      name,
+      status,
+      ...(lagMs !== undefined ? { lag_ms: lagMs } : {}),
+      ...(error ? { error } : {}),
+    }));
+    return { ...(await this.checkPrimary()), ...(replicas ? { replicas } : {}) };
+  }
+
+  private async checkPrimary(): Promise<HealthReport['database']> {
     // A busy embedded database thread is alive; a SELECT 1 would wait behind its work (an index build, a large commit).
     const busySince = this.db.busySince?.();
     if (busySince !== undefined) return { status: 'ok', kind: this.db.kind, busy_ms: Date.now() - busySince };

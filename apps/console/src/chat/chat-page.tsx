@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, jsonData } from '../api/client';
+import { useSession } from '../auth/session';
 import { useCollections } from '../collections/collections.queries';
 import { useT } from '../i18n/i18n';
 import { type ChatMessage, type ChatUsage, type Citation, streamBotChat, streamKnowledgeChat } from './chat.stream';
@@ -19,9 +20,12 @@ function citationHref(c: Citation) {
 /** Chat playground: a bot or some collections, streamed answers, citations that open the cited chunk. */
 export default function ChatPage() {
   const t = useT();
-  const collections = useCollections();
-  const bots = useQuery({ queryKey: ['bots'], queryFn: async () => jsonData(await api.GET('/api/v2/bots')) });
-  const [mode, setMode] = useState<'collections' | 'bot'>('collections');
+  // A bot's temporary key may chat only with its bots: no collections, and the bot list it may read is /v1/models.
+  const scoped = useSession().data?.kind !== 'admin';
+  const collections = useCollections(!scoped);
+  const bots = useQuery({ queryKey: ['bot-models'], queryFn: async () => jsonData(await api.GET('/v1/models')).data });
+  const [chosenMode, setMode] = useState<'collections' | 'bot'>('collections');
+  const mode = scoped ? 'bot' : chosenMode;
   const [selected, setSelected] = useState<string[]>([]);
   const [botId, setBotId] = useState('');
   const [model, setModel] = useState('default');
@@ -33,7 +37,7 @@ export default function ChatPage() {
 
   const collectionNames = (collections.data?.collection_list ?? []).map((c) => c.collection_name);
   const chosenCollections = selected.length > 0 ? selected : collectionNames.slice(0, 1);
-  const chosenBot = botId || bots.data?.bots[0]?.id || '';
+  const chosenBot = botId || bots.data?.[0]?.id || '';
 
   const send = async (event: FormEvent) => {
     event.preventDefault();
@@ -67,15 +71,17 @@ export default function ChatPage() {
       <Title order={1} size="h2">
         {t('chat.title')}
       </Title>
-      <SegmentedControl
-        w="fit-content"
-        value={mode}
-        onChange={(v) => setMode(v as 'collections' | 'bot')}
-        data={[
-          { value: 'collections', label: t('chat.withCollections') },
-          { value: 'bot', label: t('chat.withBot') },
-        ]}
-      />
+      {!scoped && (
+        <SegmentedControl
+          w="fit-content"
+          value={mode}
+          onChange={(v) => setMode(v as 'collections' | 'bot')}
+          data={[
+            { value: 'collections', label: t('chat.withCollections') },
+            { value: 'bot', label: t('chat.withBot') },
+          ]}
+        />
+      )}
       {mode === 'collections' ? (
         <Group grow align="end">
           <MultiSelect label={t('chat.collections')} data={collectionNames} value={chosenCollections} onChange={setSelected} />
@@ -84,7 +90,7 @@ export default function ChatPage() {
       ) : (
         <NativeSelect
           label={t('chat.bot')}
-          data={(bots.data?.bots ?? []).map((b) => ({ value: b.id, label: `${b.name} (${b.id})` }))}
+          data={(bots.data ?? []).map((b) => ({ value: b.id, label: `${b.name} (${b.id})` }))}
           value={chosenBot}
           onChange={(e) => setBotId(e.currentTarget.value)}
         />
@@ -103,11 +109,18 @@ export default function ChatPage() {
                 <Text size="xs" fw={600}>
                   {t('chat.citations')}
                 </Text>
-                {turn.citations.map((c) => (
-                  <Anchor key={`${c.index}-${c.pointId}`} component={Link} to={citationHref(c)} size="sm" data-testid="citation">
-                    [{c.index}] {c.title}
-                  </Anchor>
-                ))}
+                {turn.citations.map((c) =>
+                  // A scoped key may not open chunk pages, so its citations are named, not linked.
+                  scoped ? (
+                    <Text key={`${c.index}-${c.pointId}`} size="sm" data-testid="citation">
+                      [{c.index}] {c.title}
+                    </Text>
+                  ) : (
+                    <Anchor key={`${c.index}-${c.pointId}`} component={Link} to={citationHref(c)} size="sm" data-testid="citation">
+                      [{c.index}] {c.title}
+                    </Anchor>
+                  ),
+                )}
               </Stack>
             )}
             {turn.usage && (

@@ -87,7 +87,7 @@ export default function ChunksPage() {
           </Text>
         </Card>
       ))}
-      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': control })} />}
+      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': t(`pagination.${control}`) })} />}
       <ChunkEditor
         opened={editing !== undefined}
         title={t('chunks.edit')}

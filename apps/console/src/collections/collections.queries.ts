@@ -6,10 +6,12 @@ export type CreateCollectionBody = paths['/api/knowledge/collection/create']['po
 
 export const collectionsKey = ['collections'] as const;
 
-export function useCollections() {
+/** `enabled: false` for a session whose key may not read collections (a bot's temporary key). */
+export function useCollections(enabled = true) {
   return useQuery({
     queryKey: collectionsKey,
     queryFn: async () => vikingData(await api.POST('/api/knowledge/collection/list', { body: {} })),
+    enabled,
   });
 }
 

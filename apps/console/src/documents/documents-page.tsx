@@ -10,7 +10,7 @@ import { type DocInfo, ProcessStatus, useDocumentMutations, useDocumentPage } fr
 import { ConsoleModal } from '../shell/console-modal';
 
 const PAGE_SIZE = 50;
-const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json'];
+const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json', 'epub', 'eml', 'msg', 'rtf'];
 
 export default function DocumentsPage() {
   const t = useT();
@@ -115,7 +115,7 @@ export default function DocumentsPage() {
         </Table>
       </Table.ScrollContainer>
       {documents.isSuccess && total === 0 && <Text c="dimmed">{t('documents.empty')}</Text>}
-      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': control })} />}
+      {total > PAGE_SIZE && <Pagination total={Math.ceil(total / PAGE_SIZE)} value={page} onChange={setPage} getControlProps={(control) => ({ 'aria-label': t(`pagination.${control}`) })} />}
       <MetaModal collection={collection} doc={metaDoc} onClose={() => setMetaDoc(undefined)} />
       <ConsoleModal opened={replacing !== undefined} onClose={() => setReplacing(undefined)} title={t('documents.replaceTitle', { name: replacing?.doc_name ?? '' })}>
         {replacing && <UploadPanel collection={collection} replaceDocId={replacing.doc_id} onDone={() => setReplacing(undefined)} />}

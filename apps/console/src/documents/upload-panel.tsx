@@ -14,7 +14,7 @@ interface UploadRow {
   error?: string;
 }
 
-const ACCEPT = ['.md', '.markdown', '.txt', '.pdf', '.docx', '.html', '.htm', '.csv', '.json'];
+const ACCEPT = ['.md', '.markdown', '.txt', '.pdf', '.docx', '.html', '.htm', '.csv', '.json', '.epub', '.eml', '.msg', '.rtf'];
 let nextId = 1;
 
 /** Drag-and-drop upload of many files at once; each file shows its own progress. */

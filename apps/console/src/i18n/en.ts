@@ -28,6 +28,7 @@ export const en = {
   'common.create': 'Create',
   'common.delete': 'Delete',
   'common.edit': 'Edit',
+  'common.loading': 'Loading',
   'common.remove': 'Remove',
   'common.save': 'Save',
 
@@ -77,6 +78,11 @@ export const en = {
   'documents.actionsFor': 'Actions for {name}',
   'documents.confirmDelete': 'Delete {name} and its chunks?',
   'documents.empty': 'No documents match.',
+
+  'pagination.first': 'First page',
+  'pagination.previous': 'Previous page',
+  'pagination.next': 'Next page',
+  'pagination.last': 'Last page',
 
   'status.done': 'done',
   'status.failed': 'failed',
@@ -187,6 +193,7 @@ export const en = {
   'operations.ingested': 'Documents finished (this process)',
   'operations.byStatus': 'Documents by status',
   'operations.inProgress': 'Queued or processing',
+  'operations.failedCol': 'Failed',
   'operations.recentFailures': 'Recent failures',
   'operations.noFailures': 'No document has failed.',
   'operations.failedAt': 'Failed at',

@@ -30,6 +30,7 @@ export const zhCN: Messages = {
   'common.create': '创建',
   'common.delete': '删除',
   'common.edit': '编辑',
+  'common.loading': '加载中',
   'common.remove': '移除',
   'common.save': '保存',
 
@@ -79,6 +80,11 @@ export const zhCN: Messages = {
   'documents.actionsFor': '{name} 的操作',
   'documents.confirmDelete': '删除 {name} 及其切片？',
   'documents.empty': '没有匹配的文档。',
+
+  'pagination.first': '第一页',
+  'pagination.previous': '上一页',
+  'pagination.next': '下一页',
+  'pagination.last': '最后一页',
 
   'status.done': '完成',
   'status.failed': '失败',
@@ -189,6 +195,7 @@ export const zhCN: Messages = {
   'operations.ingested': '已处理文档（本进程）',
   'operations.byStatus': '各状态文档数',
   'operations.inProgress': '排队或处理中',
+  'operations.failedCol': '失败',
   'operations.recentFailures': '最近失败',
   'operations.noFailures': '没有处理失败的文档。',
   'operations.failedAt': '失败时间',

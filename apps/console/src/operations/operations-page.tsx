@@ -107,7 +107,7 @@ export default function OperationsPage() {
               <Table.Th ta="right">{t('collections.documents')}</Table.Th>
               <Table.Th ta="right">{t('collections.points')}</Table.Th>
               <Table.Th ta="right">{t('operations.inProgress')}</Table.Th>
-              <Table.Th ta="right">{t('status.failed')}</Table.Th>
+              <Table.Th ta="right">{t('operations.failedCol')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -170,7 +170,7 @@ function FailureRow({ failure, retry }: { failure: RecentFailure; retry: ReturnT
   const t = useT();
   const retrying = retry.isPending && retry.variables?.resource_id === failure.resource_id && retry.variables.doc_id === failure.doc_id;
   return (
-    <Table.Tr data-testid="failure-row" data-doc-id={failure.doc_id}>
+    <Table.Tr data-testid="failure-row" data-doc-id={failure.doc_id} data-update-time={failure.update_time}>
       <Table.Td>
         <Text size="xs" style={{ whiteSpace: 'nowrap' }}>
           {new Date(failure.update_time).toLocaleString()}

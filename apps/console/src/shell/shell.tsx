@@ -1,17 +1,18 @@
 import { Anchor, AppShell, Badge, Burger, Button, Group, NavLink, ScrollArea, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Suspense } from 'react';
-import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
+import { Navigate, NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { PageLoader } from './page-loader';
 import { useSession, useSignOut } from '../auth/session';
 import { useT } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/en';
 import { LanguageSelect } from './language-select';
 
-const NAV: { to: string; label: MessageKey }[] = [
+/** `scoped`: also shown to a bot's temporary key, which may only chat with its bots. */
+const NAV: { to: string; label: MessageKey; scoped?: true }[] = [
   { to: '/collections', label: 'nav.collections' },
   { to: '/retrieval', label: 'nav.retrieval' },
-  { to: '/chat', label: 'nav.chat' },
+  { to: '/chat', label: 'nav.chat', scoped: true },
   { to: '/bots', label: 'nav.bots' },
   { to: '/keys', label: 'nav.keys' },
   { to: '/operations', label: 'nav.operations' },
@@ -23,6 +24,9 @@ export function Shell() {
   const session = useSession();
   const signOut = useSignOut();
   const { pathname } = useLocation();
+  const scoped = session.data?.kind !== 'admin';
+  const nav = scoped ? NAV.filter((item) => item.scoped) : NAV;
+  if (!nav.some((item) => pathname.startsWith(item.to))) return <Navigate to={nav[0].to} replace />;
   return (
     <AppShell header={{ height: 52 }} navbar={{ width: 210, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
@@ -49,7 +53,7 @@ export function Shell() {
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label={t('shell.navigation')}>
         <ScrollArea>
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <NavLink
               key={item.to}
               component={RouterLink}

@@ -13,17 +13,21 @@ describe('doc types', () => {
     ['prices.csv', 'csv'],
     ['events.jsonl', 'json'],
     ['data.json', 'json'],
+    ['Budget.XLSX', 'xlsx'],
+    ['old.xls', 'xls'],
+    ['deck.pptx', 'pptx'],
+    ['letter.doc', 'doc'],
   ])('%s -> %s', (name, type) => {
     expect(docTypeFromFileName(name)).toBe(type);
   });
 
-  it.each(['archive.zip', 'slides.pptx', 'noextension', 'trailingdot.', '.hidden-md', 'image.gif'])('%s is not supported', (name) => {
+  it.each(['archive.zip', 'slides.key', 'noextension', 'trailingdot.', '.hidden-md', 'image.gif'])('%s is not supported', (name) => {
     expect(docTypeFromFileName(name)).toBeUndefined();
   });
 
   it('recognises exactly the supported types', () => {
     expect(SUPPORTED_DOC_TYPES.every(isSupportedDocType)).toBe(true);
-    expect(isSupportedDocType('doc')).toBe(false);
+    expect(isSupportedDocType('exe')).toBe(false);
     expect(isSupportedDocType('PDF')).toBe(false); // doc_type values are lower case
     expect(isSupportedDocType('htm')).toBe(false);
   });

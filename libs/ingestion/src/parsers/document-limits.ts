@@ -4,6 +4,8 @@ export interface DocumentLimits {
   maxPages: number;
   /** Sum of the uncompressed sizes the entries of a zip-based file may declare. */
   maxDecompressedBytes: number;
+  /** The sandbox's wall-time cap; a converter program a parser starts (LibreOffice) is stopped before it. */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_DOCUMENT_LIMITS: Readonly<DocumentLimits> = { maxPages: 5_000, maxDecompressedBytes: 512 * 1024 * 1024 };

@@ -77,7 +77,7 @@ export class ParserSandbox implements OnModuleDestroy {
       bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       docType,
       chunkOptions,
-      limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes },
+      limits: { maxPages: this.limits.maxPages, maxDecompressedBytes: this.limits.maxDecompressedBytes, timeoutMs: this.limits.timeoutMs },
       ocrText,
     };
     try {

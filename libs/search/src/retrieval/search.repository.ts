@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { toSql } from 'pgvector';
-import { DB, Db } from '@fjord/database';
+import { DB, Db, ReadDb } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
 import type { PointPosition } from '@fjord/knowledge/points/point-position';
-import { coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
+import { columnSql, coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
 import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
 
@@ -159,11 +159,21 @@ export class SearchRepository {
 
   constructor(@Inject(DB) private readonly db: Db) {}
 
+  /**
+   * Every statement here is a pure read, so it goes to a read replica when there is a healthy one
+   * (chosen per statement). A replica is at most DATABASE_READ_MAX_LAG_MS behind, and the caches
+   * built on these reads are keyed by the lexical_stats.version each statement saw, so a replica's
+   * older snapshot is never mixed into a newer one.
+   */
+  private get reads(): ReadDb {
+    return this.db.reader();
+  }
+
   /** The ids of the collection's documents a doc_filter admits. */
   async filterDocuments(collectionId: number, filter: CheckedFilter): Promise<number[]> {
     const params = new SqlParams([collectionId]);
     const predicate = docFilterSql(filter, params, 'd');
-    const { rows } = await this.db.query<{ id: number }>(
+    const { rows } = await this.reads.query<{ id: number }>(
       `SELECT d.id FROM documents d WHERE d.collection_id = $1 AND d.status <> ${DELETING} AND ${predicate}`,
       params.values,
     );
@@ -184,7 +194,7 @@ export class SearchRepository {
     const tail = tailPredicate(query.state, 'p');
     const filtered = query.documentIds !== undefined;
     const docFilter = filtered ? ' AND p.document_id = ANY($2::bigint[])' : '';
-    const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
+    const distance = `(p.${columnSql(query.state.column)}::vector(${dim})) <=> $1::vector(${dim})`;
     const branch = (where: string) => `(SELECT p.id, ${distance} AS distance FROM points p WHERE ${where}${docFilter} ORDER BY ${distance} LIMIT ${k})`;
     const sql = tail
       ? `SELECT u.id, 1 - u.distance AS score FROM (${branch(covered)} UNION ALL ${branch(tail)}) u ORDER BY u.distance, u.id LIMIT ${k}`
@@ -204,7 +214,7 @@ export class SearchRepository {
    */
   async explainDense(query: DenseQuery): Promise<string> {
     const dim = int(query.state.dimension);
-    const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
+    const distance = `(p.${columnSql(query.state.column)}::vector(${dim})) <=> $1::vector(${dim})`;
     const rows = await this.queryWith<{ 'QUERY PLAN': string }>(
       { 'hnsw.ef_search': efSearchFor(query) },
       `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
@@ -267,7 +277,7 @@ export class SearchRepository {
    */
   async lexicalFor(query: Omit<LexicalQuery, 'k' | 'documentIds'>, pointIds: number[]): Promise<Map<number, number>> {
     if (query.terms.length === 0 || pointIds.length === 0) return new Map();
-    const { rows } = await this.db.query<{ id: number; score: number }>(
+    const { rows } = await this.reads.query<{ id: number; score: number }>(
       `SELECT x.point_id AS id,
               sum(w.weight * ${termFactor('x')}) AS score
          FROM unnest($2::text[], $3::float8[]) AS w(term, weight)
@@ -290,7 +300,7 @@ export class SearchRepository {
     terms: string[],
     limit: number,
   ): Promise<{ version: number; heads: Map<string, Candidate[]> }> {
-    const { rows } = await this.db.query<{ term: string | null; id: number | null; score: number | null; version: number | null }>(
+    const { rows } = await this.reads.query<{ term: string | null; id: number | null; score: number | null; version: number | null }>(
       `SELECT h.term, h.id, h.score, (SELECT s.version FROM lexical_stats s WHERE s.collection_id = $1) AS version
          FROM (SELECT NULL::text AS term, NULL::bigint AS id, NULL::float8 AS score
                UNION ALL
@@ -319,7 +329,7 @@ export class SearchRepository {
    * (one snapshot), so the df values belong to the returned version.
    */
   async lexicalStats(collectionId: number, terms: string[]): Promise<LexicalStats> {
-    const { rows } = await this.db.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null }>(
+    const { rows } = await this.reads.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null }>(
       `SELECT s.doc_count, s.total_length, s.version,
               (SELECT json_object_agg(x.term, x.df)
                  FROM (SELECT pt.term, count(*)::int AS df FROM point_terms pt
@@ -339,14 +349,14 @@ export class SearchRepository {
 
   async pointsByIds(ids: number[]): Promise<HitPoint[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.db.query<HitPointRow>(`SELECT ${POINT_COLUMNS} FROM points p WHERE p.id = ANY($1::bigint[])`, [ids]);
+    const { rows } = await this.reads.query<HitPointRow>(`SELECT ${POINT_COLUMNS} FROM points p WHERE p.id = ANY($1::bigint[])`, [ids]);
     return rows.map(toPoint);
   }
 
   /** Points of the same documents whose chunk_id lies in [lo, hi] (chunk diffusion). */
   async pointsInWindows(windows: Array<{ documentId: number; lo: number; hi: number }>): Promise<HitPoint[]> {
     if (windows.length === 0) return [];
-    const { rows } = await this.db.query<HitPointRow>(
+    const { rows } = await this.reads.query<HitPointRow>(
       `SELECT ${POINT_COLUMNS}
          FROM unnest($1::bigint[], $2::int[], $3::int[]) AS w(document_id, lo, hi)
          JOIN points p ON p.document_id = w.document_id AND p.chunk_id BETWEEN w.lo AND w.hi`,
@@ -357,7 +367,7 @@ export class SearchRepository {
 
   async documentsByIds(ids: number[]): Promise<HitDocument[]> {
     if (ids.length === 0) return [];
-    const { rows } = await this.db.query<HitDocumentRow>(
+    const { rows } = await this.reads.query<HitDocumentRow>(
       `SELECT ${DOCUMENT_COLUMNS} FROM documents d WHERE d.id = ANY($1::bigint[]) AND d.status <> ${DELETING}`,
       [ids],
     );
@@ -370,9 +380,9 @@ export class SearchRepository {
    * statement when none are left, which saves three round trips.
    */
   private async queryWith<T extends object>(settings: Record<string, string>, sql: string, params: unknown[]): Promise<T[]> {
-    const needed = Object.entries(settings).filter(([name, value]) => this.db.connectionSetting(name) !== value);
-    if (needed.length === 0) return (await this.db.query<T>(sql, params)).rows;
-    return this.db.transaction(async (tx) => {
+    const needed = Object.entries(settings).filter(([name, value]) => this.reads.connectionSetting(name) !== value);
+    if (needed.length === 0) return (await this.reads.query<T>(sql, params)).rows;
+    return this.reads.transaction(async (tx) => {
       for (const [name, value] of needed) await tx.query(`SET LOCAL ${name} = ${value}`);
       return (await tx.query<T>(sql, params)).rows;
     });
