@@ -4792,6 +4792,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 /** @description unix milliseconds */
                                 process_time: number;
@@ -4933,6 +4946,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             /** @description unix milliseconds */
                             process_time: number;
@@ -5072,6 +5098,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             /** @description unix milliseconds */
                             process_time: number;
@@ -5415,6 +5454,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 recall_position: number;
                                 rerank_position?: number;
@@ -5598,6 +5650,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 recall_position: number;
                                 rerank_position?: number;
@@ -6497,6 +6562,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -6563,6 +6641,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -6912,6 +7003,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -6980,6 +7084,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -7155,6 +7272,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7239,6 +7369,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7409,6 +7552,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7493,6 +7649,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7647,6 +7816,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 url?: string;
                                 score: number;
@@ -7702,6 +7884,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 url?: string;
                                 score: number;
@@ -7838,6 +8033,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 recall_position: number;
                                 rerank_position?: number;
