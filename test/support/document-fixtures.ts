@@ -1,3 +1,4 @@
+import * as CFB from 'cfb';
 import JSZip from 'jszip';
 
 /** Real, minimal DOCX and PDF files built in code, shared by the parser specs and the e2e suites. */
@@ -138,4 +139,166 @@ export function buildManyPagePdf(count: number): Buffer {
   for (const offset of offsets) parts.push(`${String(offset).padStart(10, '0')} 00000 n \n`);
   parts.push(`trailer\n<< /Size ${offsets.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
   return Buffer.from(parts.join(''), 'latin1');
+}
+
+export interface EpubChapter {
+  /** File name inside the book, e.g. `text/ch1.xhtml`. */
+  file: string;
+  /** Its table-of-contents entry; left out of the TOC when undefined. */
+  tocTitle?: string;
+  html: string;
+}
+
+/**
+ * A minimal EPUB 3 (also carrying an EPUB 2 NCX when `ncx` is set, and no nav then): mimetype,
+ * container, package document with manifest and spine in the given reading order.
+ */
+export async function buildEpub(title: string, chapters: EpubChapter[], options: { ncx?: boolean; spineOrder?: number[]; extra?: Record<string, Buffer> } = {}): Promise<Buffer> {
+  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const zip = new JSZip();
+  zip.file('mimetype', 'application/epub+zip', { compression: 'STORE' });
+  zip.file(
+    'META-INF/container.xml',
+    '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">' +
+      '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>',
+  );
+  const items = chapters.map((chapter, i) => `<item id="c${i}" href="${escape(chapter.file)}" media-type="application/xhtml+xml"/>`);
+  const order = options.spineOrder ?? chapters.map((_, i) => i);
+  const toc = chapters.filter((chapter) => chapter.tocTitle !== undefined);
+  if (options.ncx) {
+    items.push('<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>');
+    zip.file(
+      'OEBPS/toc.ncx',
+      `<?xml version="1.0"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><navMap>${toc
+        .map((chapter, i) => `<navPoint id="n${i}" playOrder="${i + 1}"><navLabel><text>${escape(chapter.tocTitle ?? '')}</text></navLabel><content src="${escape(chapter.file)}"/></navPoint>`)
+        .join('')}</navMap></ncx>`,
+    );
+  } else {
+    items.push('<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>');
+    zip.file(
+      'OEBPS/nav.xhtml',
+      `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Contents</title></head><body>` +
+        `<nav epub:type="toc"><ol>${toc.map((chapter) => `<li><a href="${escape(chapter.file)}">${escape(chapter.tocTitle ?? '')}</a></li>`).join('')}</ol></nav></body></html>`,
+    );
+  }
+  zip.file(
+    'OEBPS/content.opf',
+    `<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/">` +
+      `<dc:identifier id="id">urn:fjord:test</dc:identifier><dc:title>${escape(title)}</dc:title><dc:language>en</dc:language></metadata>` +
+      `<manifest>${items.join('')}</manifest><spine${options.ncx ? ' toc="ncx"' : ''}>${order.map((i) => `<itemref idref="c${i}"/>`).join('')}${options.ncx ? '' : '<itemref idref="nav" linear="no"/>'}</spine></package>`,
+  );
+  for (const chapter of chapters) zip.file(`OEBPS/${chapter.file}`, chapter.html);
+  for (const [name, bytes] of Object.entries(options.extra ?? {})) zip.file(name, bytes);
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+}
+
+export interface MailFixture {
+  from: string;
+  to: string;
+  cc?: string;
+  subject: string;
+  date: string;
+  text?: string;
+  html?: string;
+  attachments?: { fileName: string; contentType: string; bytes: Buffer }[];
+}
+
+/** An RFC 822 message: multipart/mixed with a text or HTML body and base64 attachments. */
+export function buildEml(mail: MailFixture): Buffer {
+  const boundary = 'fjord-boundary-42';
+  const base64 = (bytes: Buffer): string => bytes.toString('base64').replace(/.{76}/g, '$&\r\n');
+  const encodedSubject = /^[\x20-\x7e]*$/.test(mail.subject) ? mail.subject : `=?UTF-8?B?${Buffer.from(mail.subject).toString('base64')}?=`;
+  const lines = [
+    `From: ${mail.from}`,
+    `To: ${mail.to}`,
+    ...(mail.cc ? [`Cc: ${mail.cc}`] : []),
+    `Subject: ${encodedSubject}`,
+    `Date: ${mail.date}`,
+    'Message-ID: <fixture@fjord.test>',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    `Content-Type: ${mail.html ? 'text/html' : 'text/plain'}; charset=utf-8`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64(Buffer.from(mail.html ?? mail.text ?? '')),
+  ];
+  for (const attachment of mail.attachments ?? []) {
+    lines.push(
+      `--${boundary}`,
+      `Content-Type: ${attachment.contentType}; name="${attachment.fileName}"`,
+      `Content-Disposition: attachment; filename="${attachment.fileName}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      base64(attachment.bytes),
+    );
+  }
+  lines.push(`--${boundary}--`, '');
+  return Buffer.from(lines.join('\r\n'));
+}
+
+/**
+ * An Outlook .msg built as Outlook lays one out ([MS-OXMSG]): an OLE compound file (written with
+ * SheetJS' cfb) holding the message's property streams, one storage per recipient and one per
+ * attachment. Strings are UTF-16LE (`001F`), attachment data binary (`0102`).
+ */
+export function buildMsg(mail: Omit<MailFixture, 'html'> & { rtfBody?: string }): Buffer {
+  const container = CFB.utils.cfb_new();
+  const add = (name: string, bytes: Buffer): void => {
+    CFB.utils.cfb_add(container, name, bytes);
+  };
+  const unicode = (text: string): Buffer => Buffer.from(text, 'utf16le');
+  /** A property stream: a header (32 bytes for the message, 8 for recipients and attachments) and 16-byte fixed-size entries. */
+  const properties = (header: number, entries: [number, number | bigint][]): Buffer => {
+    const rows = entries.map(([tag, value]) => {
+      const row = Buffer.alloc(16);
+      row.writeUInt32LE(tag, 0);
+      row.writeUInt32LE(0x6, 4); // readable, writable
+      if (typeof value === 'bigint') row.writeBigUInt64LE(value, 8);
+      else row.writeUInt32LE(value, 8);
+      return row;
+    });
+    return Buffer.concat([Buffer.alloc(header), ...rows]);
+  };
+  const recipients = [...mail.to.split(',').map((to) => ({ address: to.trim(), type: 1 })), ...(mail.cc ? mail.cc.split(',').map((cc) => ({ address: cc.trim(), type: 2 })) : [])];
+  const attachments = mail.attachments ?? [];
+  const filetime = BigInt(new Date(mail.date).getTime()) * 10_000n + 116_444_736_000_000_000n;
+  const root = properties(32, [[0x0e060040, filetime]]);
+  root.writeUInt32LE(recipients.length, 8); // next recipient id
+  root.writeUInt32LE(attachments.length, 12); // next attachment id
+  root.writeUInt32LE(recipients.length, 16);
+  root.writeUInt32LE(attachments.length, 20);
+  add('/__properties_version1.0', root);
+  add('/__substg1.0_001A001F', unicode('IPM.Note'));
+  add('/__substg1.0_0037001F', unicode(mail.subject));
+  if (mail.text !== undefined) add('/__substg1.0_1000001F', unicode(mail.text));
+  if (mail.rtfBody !== undefined) {
+    // PR_RTF_COMPRESSED in its stored-uncompressed variant ("MELA"): size, raw size, type, CRC, data.
+    const raw = Buffer.from(mail.rtfBody, 'latin1');
+    const header = Buffer.alloc(16);
+    header.writeUInt32LE(raw.length + 12, 0);
+    header.writeUInt32LE(raw.length, 4);
+    header.writeUInt32LE(0x414c454d, 8);
+    add('/__substg1.0_10090102', Buffer.concat([header, raw]));
+  }
+  const sender = /^(.*?)\s*<(.+)>$/.exec(mail.from);
+  add('/__substg1.0_0C1A001F', unicode(sender ? sender[1] : mail.from));
+  add('/__substg1.0_0C1F001F', unicode(sender ? sender[2] : mail.from));
+  recipients.forEach((recipient, i) => {
+    const storage = `/__recip_version1.0_#${i.toString(16).toUpperCase().padStart(8, '0')}`;
+    const named = /^(.*?)\s*<(.+)>$/.exec(recipient.address);
+    add(`${storage}/__properties_version1.0`, properties(8, [[0x0c150003, recipient.type]]));
+    add(`${storage}/__substg1.0_3001001F`, unicode(named ? named[1] : recipient.address));
+    add(`${storage}/__substg1.0_39FE001F`, unicode(named ? named[2] : recipient.address));
+  });
+  attachments.forEach((attachment, i) => {
+    const storage = `/__attach_version1.0_#${i.toString(16).toUpperCase().padStart(8, '0')}`;
+    add(`${storage}/__properties_version1.0`, properties(8, [[0x37050003, 1]])); // attached by value
+    add(`${storage}/__substg1.0_3707001F`, unicode(attachment.fileName));
+    add(`${storage}/__substg1.0_370E001F`, unicode(attachment.contentType));
+    add(`${storage}/__substg1.0_37010102`, attachment.bytes);
+  });
+  CFB.utils.cfb_del(container, '/\u0001Sh33tJ5'); // cfb_new's placeholder stream
+  return CFB.write(container, { type: 'buffer' }) as Buffer;
 }

@@ -10,7 +10,7 @@ import { type DocInfo, ProcessStatus, useDocumentMutations, useDocumentPage } fr
 import { ConsoleModal } from '../shell/console-modal';
 
 const PAGE_SIZE = 50;
-const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json'];
+const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json', 'epub', 'eml', 'msg', 'rtf'];
 const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods', 'pptx', 'odp', 'ppt', 'odt', 'doc'];
 
 export default function DocumentsPage() {

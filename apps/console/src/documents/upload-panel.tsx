@@ -14,7 +14,7 @@ interface UploadRow {
   error?: string;
 }
 
-const ACCEPT = ['.md', '.markdown', '.txt', '.pdf', '.docx', '.html', '.htm', '.csv', '.json'];
+const ACCEPT = ['.md', '.markdown', '.txt', '.pdf', '.docx', '.html', '.htm', '.csv', '.json', '.epub', '.eml', '.msg', '.rtf'];
 const OFFICE_ACCEPT = ['.xlsx', '.xls', '.ods', '.pptx', '.odp', '.ppt', '.odt', '.doc'];
 let nextId = 1;
 

@@ -27,6 +27,8 @@ export async function chunkDocument(doc: ParsedDocument, options: Partial<ChunkO
   }
   const documentTitle = doc.title ?? '';
 
+  if (doc.kind === 'parts') return chunkParts(doc, { chunkLength, mergeSmallChunks: mergeSmall });
+
   if (doc.kind === 'table') {
     const pieces = await chunkTable(doc.header, doc.rows, chunkLength);
     return pieces.map((piece, chunkId) => ({ chunkId, title: documentTitle, content: piece.content, tokenCount: piece.tokenCount }));
@@ -90,6 +92,24 @@ async function chunkSlides(doc: Extract<ParsedDocument, { kind: 'slides' }>, chu
     const pieces = body === '' ? [{ content: title, tokenCount: countTokens(title) }] : await splitByTokens(body, chunkLength);
     for (const piece of pieces) {
       chunks.push({ chunkId: chunks.length, title, content: piece.content, tokenCount: piece.tokenCount, position: { slide: slide.number } });
+    }
+  }
+  return chunks;
+}
+
+/**
+ * Each part (chapter, e-mail body, attachment) is chunked on its own, so no chunk mixes two parts,
+ * and its title leads each chunk title unless the chunk's heading path already starts with it (a
+ * chapter whose first heading repeats its table-of-contents entry). Positions are dropped: an
+ * attachment's page 2 is not page 2 of the e-mail.
+ */
+async function chunkParts(doc: Extract<ParsedDocument, { kind: 'parts' }>, options: ChunkOptions): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
+  for (const part of doc.parts) {
+    for (const chunk of await chunkDocument(part.document, options)) {
+      const own = chunk.title;
+      const title = own === '' || own === part.title ? part.title : own.startsWith(`${part.title} > `) ? own : `${part.title} > ${own}`;
+      chunks.push({ chunkId: chunks.length, title, content: chunk.content, tokenCount: chunk.tokenCount });
     }
   }
   return chunks;

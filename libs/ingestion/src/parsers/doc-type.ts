@@ -3,7 +3,22 @@ export const IMAGE_DOC_TYPES = ['png', 'jpg', 'jpeg', 'webp', 'tiff', 'bmp'] as 
 /** Spreadsheets, decks and word-processor files besides docx. */
 export const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods', 'pptx', 'odp', 'odt', 'doc', 'ppt'] as const;
 
-export const SUPPORTED_DOC_TYPES = ['txt', 'md', 'markdown', 'html', 'pdf', 'docx', 'csv', 'json', ...IMAGE_DOC_TYPES, ...OFFICE_DOC_TYPES] as const;
+/** Books and e-mails: containers of parts (chapters; headers, body and attachments). */
+export const BOOK_AND_MAIL_DOC_TYPES = ['epub', 'eml', 'msg', 'rtf'] as const;
+
+export const SUPPORTED_DOC_TYPES = [
+  'txt',
+  'md',
+  'markdown',
+  'html',
+  'pdf',
+  'docx',
+  'csv',
+  'json',
+  ...IMAGE_DOC_TYPES,
+  ...OFFICE_DOC_TYPES,
+  ...BOOK_AND_MAIL_DOC_TYPES,
+] as const;
 
 export type DocType = (typeof SUPPORTED_DOC_TYPES)[number];
 

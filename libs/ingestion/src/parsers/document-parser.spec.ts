@@ -88,5 +88,6 @@ describe('parseDocument: failures', () => {
     const error = await failure(Buffer.from('x'), 'exe');
     expect(error.failedCode).toBe(FailedCode.Unsupported);
     expect(error.message).toMatch(/^unsupported doc_type "exe" \(supported: txt, md, markdown, html, pdf, docx, csv, json, png, jpg, jpeg, webp, tiff, bmp, .*xlsx, xls, ods.*\)$/);
+    expect(error.message).toMatch(/\bepub, eml, msg, rtf\b/);
   });
 });

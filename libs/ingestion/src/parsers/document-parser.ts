@@ -1,17 +1,22 @@
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
 import { parseCsv } from './csv.parser';
-import { type DocType, isImageDocType, isSupportedDocType, SUPPORTED_DOC_TYPES } from './doc-type';
+import { type DocType, docTypeFromFileName, isImageDocType, isSupportedDocType, SUPPORTED_DOC_TYPES } from './doc-type';
 import { DEFAULT_DOCUMENT_LIMITS, type DocumentLimits } from './document-limits';
 import { parseDocx } from './docx.parser';
+import { parseEml } from './eml.parser';
+import { parseEpub } from './epub.parser';
 import { parseHtml } from './html.parser';
 import { parseJson } from './json.parser';
+import { parseDoc, parsePpt } from './legacy-office.parser';
+import type { AttachmentReader, AttachmentResult } from './mail-parts';
 import { parseMarkdown } from './markdown.parser';
+import { parseMsg } from './msg.parser';
+import { parseOdt } from './odt.parser';
 import type { ParsedDocument } from './parsed-document';
 import { NeedsOcrError, type OcrText, parsePdf } from './pdf.parser';
-import { parseDoc, parsePpt } from './legacy-office.parser';
-import { parseOdt } from './odt.parser';
 import { parseOdp, parsePptx } from './presentation.parser';
+import { parseRtf } from './rtf.parser';
 import { parseSpreadsheet } from './spreadsheet.parser';
 import { parseTxt } from './txt.parser';
 
@@ -42,7 +47,44 @@ const PARSERS: Record<DocType, { label: string; parse: Parser }> = {
   odt: { label: 'ODT', parse: parseOdt },
   doc: { label: 'DOC', parse: parseDoc },
   ppt: { label: 'PPT', parse: parsePpt },
+  epub: { label: 'EPUB', parse: parseEpub },
+  eml: { label: 'E-mail', parse: (bytes, limits) => parseEml(bytes, limits, attachmentReader(1)) },
+  msg: { label: 'Outlook message', parse: (bytes, limits) => parseMsg(bytes, limits, attachmentReader(1)) },
+  rtf: { label: 'RTF', parse: parseRtf },
 };
+
+/** E-mails attached to e-mails are read this many levels deep; deeper ones are listed, not parsed. */
+const MAX_MAIL_NESTING = 3;
+
+/**
+ * Reads an e-mail's attachment with the parser for its type, under the same limits as the
+ * e-mail. A limit it breaks fails the whole e-mail (a zip bomb stays a bomb when attached); a
+ * corrupt or unsupported attachment is skipped with its reason, so the message is still indexed.
+ */
+function attachmentReader(depth: number): AttachmentReader {
+  return async (attachment, limits): Promise<AttachmentResult> => {
+    const docType = docTypeFromFileName(attachment.fileName);
+    if (!docType) return { skipped: 'unsupported file type' };
+    if (isImageDocType(docType)) return { skipped: 'images in e-mails are not OCR-read' };
+    const mail = docType === 'eml' || docType === 'msg';
+    if (mail && depth >= MAX_MAIL_NESTING) return { skipped: `e-mails nested more than ${MAX_MAIL_NESTING} deep are not read` };
+    if (attachment.bytes.length === 0) return { skipped: 'empty' };
+    const { label, parse } = PARSERS[docType];
+    const nested: Parser = docType === 'eml' ? (b, l) => parseEml(b, l, attachmentReader(depth + 1)) : docType === 'msg' ? (b, l) => parseMsg(b, l, attachmentReader(depth + 1)) : parse;
+    try {
+      const document = tidy(await nested(attachment.bytes, limits));
+      if (isEmpty(document)) return { skipped: 'no text' };
+      return { document, pages: document.kind === 'plain' && document.paged ? document.pages.length : 0 };
+    } catch (error) {
+      if (error instanceof PermanentError && error.failedCode === FailedCode.TooLarge) {
+        throw new PermanentError(FailedCode.TooLarge, `attachment ${attachment.fileName}: ${error.message}`);
+      }
+      if (error instanceof NeedsOcrError) return { skipped: 'scanned pages need OCR, which attachments do not get' };
+      if (error instanceof PermanentError) return { skipped: error.message };
+      return { skipped: `${label} could not be read: ${shortReason(error)}` };
+    }
+  };
+}
 
 /** An image's text comes from OCR, done before parsing (one entry per image page). */
 function parseImage(_bytes: Buffer, _limits: DocumentLimits, ocrText?: OcrText): ParsedDocument {
@@ -98,6 +140,10 @@ function tidy(document: ParsedDocument): ParsedDocument {
     const slides = document.slides.map((slide) => ({ ...slide, title: slide.title?.replace(/\s+/g, ' ').trim() || undefined, text: tidyText(slide.text), notes: slide.notes && tidyText(slide.notes) }));
     return { ...document, title, slides };
   }
+  if (document.kind === 'parts') {
+    const parts = document.parts.map((part) => ({ title: part.title.replace(/\s+/g, ' ').trim(), document: tidy(part.document) }));
+    return { kind: 'parts', title, parts: parts.filter((part) => !isEmpty(part.document)) };
+  }
   return { kind: 'text', title, markdown: tidyText(document.markdown) };
 }
 
@@ -115,6 +161,7 @@ function isEmpty(document: ParsedDocument): boolean {
   if (document.kind === 'plain') return document.pages.every((page) => page.trim() === '');
   if (document.kind === 'sheets') return document.sheets.length === 0;
   if (document.kind === 'slides') return document.slides.every((slide) => !slide.title && slide.text === '' && !slide.notes);
+  if (document.kind === 'parts') return document.parts.every((part) => isEmpty(part.document));
   return document.header.every((cell) => cell.trim() === '') && document.rows.every((row) => row.every((cell) => cell.trim() === ''));
 }
 

@@ -3,14 +3,22 @@
  * the chunker can follow headings; plain text and PDF text stay plain (a `#` line is text, not a
  * heading), page by page where the format has pages; tables stay tables so every chunk can repeat
  * the header row. Workbooks keep one table per sheet and decks one entry per slide, so every chunk
- * can say which sheet rows or which slide it came from.
+ * can say which sheet rows or which slide it came from. Containers (e-books, e-mails) are a list of
+ * titled parts, each parsed by the parser for its own format and chunked on its own.
  */
 export type ParsedDocument =
   | { kind: 'text'; title?: string; markdown: string }
   | { kind: 'plain'; title?: string; pages: string[]; paged: boolean }
   | { kind: 'table'; title?: string; header: string[]; rows: string[][] }
   | { kind: 'sheets'; title?: string; sheets: ParsedSheet[] }
-  | { kind: 'slides'; title?: string; slides: ParsedSlide[] };
+  | { kind: 'slides'; title?: string; slides: ParsedSlide[] }
+  | { kind: 'parts'; title?: string; parts: DocumentPart[] };
+
+/** A chapter, an e-mail's headers or body, an attachment: its title leads the title of each of its chunks. */
+export interface DocumentPart {
+  title: string;
+  document: ParsedDocument;
+}
 
 export interface ParsedSheet {
   name: string;
