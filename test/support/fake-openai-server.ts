@@ -60,6 +60,8 @@ export interface FakeOpenAiOptions {
   /** Words per streamed chunk (default 2). */
   wordsPerChunk?: number;
   embeddingDimension?: number;
+  /** The vector of one input text for `model`; default: fakeEmbedding (unrelated texts are unrelated). */
+  embeddingFor?: (text: string, model: string) => number[];
   /**
    * usage.prompt_tokens of an embeddings response: a number (its own tokenizer, as a real model
    * server has), or the o200k count of the inputs by default. reportUsage false leaves usage out.
@@ -102,6 +104,9 @@ export class FakeOpenAiServer {
   readonly requests: RecordedRequest[] = [];
   private readonly failures: FakeFailure[] = [];
   private alwaysFail?: FakeFailure;
+  /** While holding, embeddings requests wait here (in arrival order) until released. */
+  private holding = false;
+  private readonly held: Array<() => void> = [];
 
   private constructor(
     private readonly server: Server,
@@ -138,11 +143,36 @@ export class FakeOpenAiServer {
     this.alwaysFail = failure;
   }
 
+  /**
+   * Embeddings requests wait from now on until released, so a test can look at fjord while a
+   * request is in flight (e.g. mid-migration) without timing anything.
+   */
+  holdEmbeddings(): void {
+    this.holding = true;
+  }
+
+  /** Embeddings requests waiting now. */
+  heldEmbeddings(): number {
+    return this.held.length;
+  }
+
+  /** Lets the `count` oldest waiting requests through; holding goes on. */
+  releaseEmbeddings(count: number): void {
+    for (const release of this.held.splice(0, count)) release();
+  }
+
+  /** Stops holding and lets every waiting request through. */
+  releaseAllEmbeddings(): void {
+    this.holding = false;
+    this.releaseEmbeddings(this.held.length);
+  }
+
   /** Forgets recorded requests and scripted failures; options can be replaced. */
   reset(options?: FakeOpenAiOptions): void {
     this.requests.length = 0;
     this.failures.length = 0;
     this.alwaysFail = undefined;
+    this.releaseAllEmbeddings();
     if (options) this.options = options;
   }
 
@@ -151,6 +181,7 @@ export class FakeOpenAiServer {
   }
 
   async close(): Promise<void> {
+    this.releaseAllEmbeddings();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -180,6 +211,8 @@ export class FakeOpenAiServer {
       return this.json(res, 200, { object: 'list', data: [{ id: this.options.responseModel ?? 'fake-model', object: 'model', created: 0, owned_by: 'fake' }] });
     }
     if (req.method === 'POST' && (path === '/v1/embeddings' || path === '/embeddings')) {
+      if (this.holding) await new Promise<void>((resolve) => this.held.push(resolve));
+      if (res.destroyed) return;
       const failure = this.nextFailure();
       if (failure && 'status' in failure) return this.fail(res, failure);
       return this.embeddings(res, body as { input: string | string[]; model: string; dimensions?: number });
@@ -282,7 +315,8 @@ export class FakeOpenAiServer {
   private embeddings(res: ServerResponse, body: { input: string | string[]; model: string; dimensions?: number }): void {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const dimension = body.dimensions ?? this.options.embeddingDimension ?? 64;
-    const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(String(text), dimension) }));
+    const vectorOf = this.options.embeddingFor ?? ((text: string) => fakeEmbedding(text, dimension));
+    const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: vectorOf(String(text), body.model) }));
     const tokens = this.options.embeddingPromptTokens ?? inputs.reduce((sum, text) => sum + countTokens(String(text)), 0);
     const usage = this.options.reportUsage === false ? {} : { usage: { prompt_tokens: tokens, total_tokens: tokens } };
     this.json(res, 200, { object: 'list', data, model: body.model, ...usage });

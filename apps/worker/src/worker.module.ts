@@ -3,14 +3,16 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig, ConfigModule, loadConfig } from '@fjord/config';
 import { DatabaseModule } from '@fjord/database';
 import { IngestionModule } from '@fjord/ingestion/ingestion.module';
+import { KnowledgeModule } from '@fjord/knowledge/knowledge.module';
 import { IngestionRecoveryService } from '@fjord/ingestion/pipeline/ingestion-recovery.service';
 import { JobsModule } from '@fjord/jobs';
 import { ObservabilityModule, loggerParams } from '@fjord/observability';
 import { APP_CONFIG } from '@fjord/config';
 import { IngestionProcessor } from './ingestion.processor';
+import { EmbeddingMigrationProcessor } from './embedding-migration.processor';
 import { WorkerHeartbeatService } from './worker-heartbeat.service';
 
-/** apps/worker: processes the BullMQ ingestion queue and recovers unfinished documents. No HTTP. */
+/** apps/worker: processes the BullMQ ingestion and embedding-migration queues and recovers unfinished work. No HTTP. */
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
@@ -23,8 +25,8 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   static forConfig(config: AppConfig = loadConfig()): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forConfig(config), LoggerModule.forRoot(loggerParams(config)), DatabaseModule, ObservabilityModule, JobsModule, IngestionModule],
-      providers: [IngestionProcessor, WorkerHeartbeatService],
+      imports: [ConfigModule.forConfig(config), LoggerModule.forRoot(loggerParams(config)), DatabaseModule, ObservabilityModule, JobsModule, KnowledgeModule, IngestionModule],
+      providers: [IngestionProcessor, EmbeddingMigrationProcessor, WorkerHeartbeatService],
     };
   }
 

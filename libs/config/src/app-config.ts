@@ -133,6 +133,8 @@ export const envSchema = z.object({
   /** Embedding-model names clients ask for (Viking's doubao-embedding, bge-m3, ...) -> the model this server embeds with. */
   EMBEDDING_MODEL_MAP: jsonRecord.optional(),
   LOCAL_EMBEDDING_DIMENSION: int(8, 4096).default(384),
+  /** Points re-embedded per step when a collection changes embedding model; progress is saved between steps. */
+  EMBEDDING_MIGRATION_BATCH_SIZE: int(1, 4096).default(256),
   /** EMBEDDING_PROVIDER=onnx: a directory with an ONNX export of the model and its tokenizer.json. */
   EMBEDDING_MODEL_DIR: z.string().min(1).optional(),
   /** How token vectors become one vector; default: the model dir's 1_Pooling/config.json, else mean. */
@@ -236,6 +238,8 @@ export interface AppConfig {
     queryInstruction?: string;
     /** Requested model name -> served model name (collection/create's embedding_model); absent means empty. */
     modelMap?: Record<string, string>;
+    /** Points re-embedded per step of an embedding-model migration; absent means 256. */
+    migrationBatchSize?: number;
     /** EMBEDDING_PROVIDER=onnx only. */
     onnx?: OnnxEmbeddingSettings;
   };
@@ -419,6 +423,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       localDimension: env.LOCAL_EMBEDDING_DIMENSION,
       queryInstruction: env.EMBEDDING_QUERY_INSTRUCTION,
       modelMap: env.EMBEDDING_MODEL_MAP ?? {},
+      migrationBatchSize: env.EMBEDDING_MIGRATION_BATCH_SIZE,
       ...(embeddingFiles
         ? {
             onnx: {

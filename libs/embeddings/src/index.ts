@@ -4,4 +4,5 @@ export * from './local-hash-embedder';
 export * from './openai-embedder';
 export * from './embedding-cache.repository';
 export * from './embedding.service';
+export * from './embedding-models';
 export * from './onnx';

@@ -5,8 +5,9 @@ import { BullmqIngestionQueue } from './bullmq-ingestion-queue';
 import { InProcessIngestionQueue } from './in-process-ingestion-queue';
 import { INGESTION_QUEUE, IngestionQueue } from './ingestion-queue';
 import { REDIS, RedisModule } from './redis.module';
+import { BullmqEmbeddingMigrationQueue, EMBEDDING_MIGRATION_QUEUE, EmbeddingMigrationQueue, InProcessEmbeddingMigrationQueue } from './embedding-migration-queue';
 
-/** BullMQ when REDIS_URL is set, else the in-process runner. */
+/** BullMQ when REDIS_URL is set, else the in-process runners. */
 @Global()
 @Module({
   imports: [RedisModule],
@@ -21,13 +22,23 @@ import { REDIS, RedisModule } from './redis.module';
           : new InProcessIngestionQueue({ concurrency, maxAttempts, backoffMs });
       },
     },
+    {
+      provide: EMBEDDING_MIGRATION_QUEUE,
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: Redis | null): EmbeddingMigrationQueue =>
+        redis ? new BullmqEmbeddingMigrationQueue(redis, config.redis.queuePrefix) : new InProcessEmbeddingMigrationQueue(),
+    },
   ],
-  exports: [INGESTION_QUEUE],
+  exports: [INGESTION_QUEUE, EMBEDDING_MIGRATION_QUEUE],
 })
 export class JobsModule implements OnApplicationShutdown {
-  constructor(@Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue) {}
+  constructor(
+    @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
+    @Inject(EMBEDDING_MIGRATION_QUEUE) private readonly migrations: EmbeddingMigrationQueue,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
+    await this.migrations.close();
   }
 }

@@ -9,4 +9,8 @@ export * from './points/point.repository';
 export * from './points/point.service';
 export * from './vector-index/vector-index.repository';
 export * from './vector-index/vector-index.service';
+export * from './embedding-migration/embedding-migration.repository';
+export * from './embedding-migration/embedding-migration.service';
+export * from './embedding-migration/embedding-migration.runner';
+export * from './embedding-migration/vector-writes';
 export * from './knowledge.module';

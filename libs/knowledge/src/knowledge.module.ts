@@ -8,6 +8,10 @@ import { PointRepository } from './points/point.repository';
 import { PointService } from './points/point.service';
 import { VectorIndexRepository } from './vector-index/vector-index.repository';
 import { VectorIndexService } from './vector-index/vector-index.service';
+import { EmbeddingMigrationRepository } from './embedding-migration/embedding-migration.repository';
+import { EmbeddingMigrationRunner } from './embedding-migration/embedding-migration.runner';
+import { EmbeddingMigrationService } from './embedding-migration/embedding-migration.service';
+import { VectorWrites } from './embedding-migration/vector-writes';
 
 const providers = [
   CollectionRepository,
@@ -18,6 +22,10 @@ const providers = [
   PointService,
   VectorIndexRepository,
   VectorIndexService,
+  VectorWrites,
+  EmbeddingMigrationRepository,
+  EmbeddingMigrationService,
+  EmbeddingMigrationRunner,
 ];
 
 @Module({ imports: [EmbeddingsModule], providers, exports: [...providers, EmbeddingsModule] })

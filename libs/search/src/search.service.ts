@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
-import { EmbeddingService } from '@fjord/embeddings';
+import { EmbeddingModels } from '@fjord/embeddings';
 import { CollectionRecord } from '@fjord/knowledge/collections/collection.repository';
 import { CollectionService } from '@fjord/knowledge/collections/collection.service';
 import { VectorIndexRepository } from '@fjord/knowledge/vector-index/vector-index.repository';
@@ -40,6 +40,11 @@ export interface SearchResult {
   collection: CollectionRecord;
   query: string;
   hits: SearchHit[];
+  /**
+   * The model whose vectors served the dense side: the collection's, read with the vector index
+   * state, so a search racing a model switch reports the model it actually used.
+   */
+  embeddingModel: string;
   /** o200k tokens of what was embedded and reranked (for return_token_usage). */
   tokenUsage: { embedding: number; rerank: number };
 }
@@ -66,7 +71,7 @@ export class SearchService {
     private readonly repository: SearchRepository,
     private readonly collections: CollectionService,
     private readonly vectorIndexes: VectorIndexRepository,
-    private readonly embeddings: EmbeddingService,
+    private readonly embeddings: EmbeddingModels,
     private readonly rerank: RerankService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -102,7 +107,7 @@ export class SearchService {
   async searchIn(collection: CollectionRecord, options: SearchOptions): Promise<SearchResult> {
     const post = options.post_processing;
     const filter = options.query_param?.doc_filter ? checkDocFilter(options.query_param.doc_filter, collection.fields) : undefined;
-    const empty = (embedding: number): SearchResult => ({ collection, query: options.query, hits: [], tokenUsage: { embedding, rerank: 0 } });
+    const empty = (embedding: number, embeddingModel = collection.embeddingModel): SearchResult => ({ collection, query: options.query, hits: [], embeddingModel, tokenUsage: { embedding, rerank: 0 } });
     const documentIds = filter ? await this.repository.filterDocuments(collection.id, filter) : undefined;
     // Nothing is embedded when no document passes the filter.
     if (documentIds?.length === 0) return empty(0);
@@ -111,12 +116,12 @@ export class SearchService {
     const wanted = post.rerank_switch ? post.retrieve_count : options.limit;
     const k = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, CANDIDATE_FACTOR * wanted));
     const [dense, lexical] = await Promise.all([
-      denseWeight > 0 ? this.dense(collection, this.instructed(options), k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0 }),
+      denseWeight > 0 ? this.dense(collection, this.instructed(options), k, documentIds) : Promise.resolve({ candidates: [], embeddingTokens: 0, embeddingModel: collection.embeddingModel }),
       denseWeight < 1 ? this.lexical(collection, options.query, k, documentIds) : Promise.resolve([]),
     ]);
-    const embeddingTokens = dense.embeddingTokens;
+    const { embeddingTokens, embeddingModel } = dense;
     const fused = fuse(dense.candidates, lexical, denseWeight, FUSION_METHOD).slice(0, wanted);
-    if (fused.length === 0) return empty(embeddingTokens);
+    if (fused.length === 0) return empty(embeddingTokens, embeddingModel);
 
     const points = new Map((await this.repository.pointsByIds(fused.map((f) => f.id))).map((p) => [p.id, p]));
     let ranked = fused.map((f, i) => ({ fused: f, point: points.get(f.id), recallPosition: i + 1 })).filter((r): r is Ranked => r.point !== undefined);
@@ -164,7 +169,7 @@ export class SearchService {
         };
       });
     if (post.chunk_group) result = groupByDocument(result);
-    return { collection, query: options.query, hits: result, tokenUsage: { embedding: embeddingTokens, rerank: rerankTokens } };
+    return { collection, query: options.query, hits: result, embeddingModel, tokenUsage: { embedding: embeddingTokens, rerank: rerankTokens } };
   }
 
   /**
@@ -180,12 +185,22 @@ export class SearchService {
    * Dense candidates, and the query's embedding tokens: as the embedding model reported them, else
    * counted with o200k (the local embedder, or a query vector served from the cache).
    */
-  private async dense(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<{ candidates: Candidate[]; embeddingTokens: number }> {
-    const [embedded, state] = await Promise.all([this.embeddings.embedQuery(query), this.vectorIndexes.state(collection.id)]);
+  private async dense(
+    collection: CollectionRecord,
+    query: string,
+    k: number,
+    documentIds: number[] | undefined,
+  ): Promise<{ candidates: Candidate[]; embeddingTokens: number; embeddingModel: string }> {
+    // The state names the model and column together, and the query is embedded with that model, so
+    // the query vector always matches the vectors searched, even when a migration switched the
+    // collection to another model since it was resolved (then the query is embedded twice).
+    const [first, state] = await Promise.all([this.embeddings.service(collection.embeddingModel).embedQuery(query), this.vectorIndexes.state(collection.id)]);
+    const embeddingModel = state?.model ?? collection.embeddingModel;
+    const embedded = embeddingModel === collection.embeddingModel ? first : await this.embeddings.service(embeddingModel).embedQuery(query);
     const embeddingTokens = embedded.promptTokens ?? countTokens(query);
-    if (!state) return { candidates: [], embeddingTokens };
+    if (!state) return { candidates: [], embeddingTokens, embeddingModel };
     const candidates = await this.repository.dense({ state, vector: embedded.vector, k, efSearch: this.config.vectorIndex.efSearch, documentIds });
-    return { candidates, embeddingTokens };
+    return { candidates, embeddingTokens, embeddingModel };
   }
 
   private async lexical(collection: CollectionRecord, query: string, k: number, documentIds: number[] | undefined): Promise<Candidate[]> {

@@ -5,7 +5,7 @@ import { VikingEnvelopeInterceptor } from '../http/viking-envelope.interceptor';
 import { CollectionIdentityDto, CreateCollectionDto, ListCollectionsDto, UpdateCollectionDto } from './viking.dto';
 import { collectionInfo, collectionRef } from './viking.responses';
 import { ApiVikingOk } from '../http/api-docs';
-import { collectionInfoSchema, collectionListSchema, collectionRefSchema } from './viking-response.schemas';
+import { collectionInfoSchema, collectionListSchema, collectionRefSchema, collectionUpdateSchema } from './viking-response.schemas';
 
 @ApiTags('Viking: collections')
 @ApiBearerAuth()
@@ -37,10 +37,17 @@ export class CollectionController {
   }
 
   @Post('update')
-  @ApiVikingOk('Change a collection\'s description')
+  @ApiVikingOk(
+    "Change a collection's description, or (ext) its embedding model without downtime",
+    collectionUpdateSchema,
+    'With `embedding_model` naming another served model, the collection is re-embedded in the background ' +
+      '(progress in collection/info `embedding_migration`); searches use the current model until the new vectors ' +
+      'are complete and indexed, then switch at once. Naming the current model cancels a running migration.',
+  )
   @HttpCode(200)
   async update(@Body() body: UpdateCollectionDto) {
-    await this.collections.update(body);
+    const { embeddingMigration } = await this.collections.update(body);
+    return embeddingMigration ? { embedding_migration: embeddingMigration } : null;
   }
 
   @Post('delete')

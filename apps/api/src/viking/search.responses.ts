@@ -42,10 +42,11 @@ export function searchResponse(result: SearchResult, request: { debug: boolean; 
     count: result.hits.length,
     // The query searched: the one given, or its rewrite from pre_processing.messages (rewrite: true).
     rewrite_query: result.query,
-    // (ext) which embedder served this collection's dense side, and whether it can match meaning:
-    // the local hashing embedder (`fjord-local-hash-v1`) matches words, not meaning.
-    embedding_model: result.collection.embeddingModel,
-    embedding_matches: result.collection.embeddingModel === LOCAL_EMBEDDING_MODEL ? ('words' as const) : ('meaning' as const),
+    // (ext) which embedder served this collection's dense side (the one whose vectors were searched,
+    // also while the collection migrates to another model), and whether it can match meaning: the
+    // local hashing embedder (`fjord-local-hash-v1`) matches words, not meaning.
+    embedding_model: result.embeddingModel,
+    embedding_matches: result.embeddingModel === LOCAL_EMBEDDING_MODEL ? ('words' as const) : ('meaning' as const),
     token_usage: request.pre_processing?.return_token_usage
       ? {
           embedding_token_usage: { prompt_tokens: usage.embedding, completion_tokens: 0, total_tokens: usage.embedding },

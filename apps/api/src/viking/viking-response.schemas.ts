@@ -18,6 +18,41 @@ export const collectionRefSchema = z
   .object({ resource_id: z.string(), name: z.string(), project: z.string() })
   .meta({ example: { resource_id: 'kb-3f2a9c1d5e7b4a60', name: 'handbook', project: 'default' } });
 
+export const embeddingMigrationSchema = z
+  .object({
+    source_model: z.string().describe('the model the collection was embedded with when the migration started'),
+    target_model: z.string(),
+    status: z.enum(['running', 'done', 'failed', 'cancelled']).describe('searches switch to target_model only at done'),
+    stage: z.enum(['clearing', 'embedding', 'indexing', 'switching', 'finished']),
+    points_done: z.number().int().describe('points embedded with target_model so far'),
+    points_total: z.number().int(),
+    started_at: z.string().describe('ISO 8601'),
+    finished_at: z.string().optional().describe('ISO 8601, once done, failed or cancelled'),
+    failed_reason: z.string().optional().describe('why it failed or was cancelled'),
+  })
+  .describe('(ext) the newest embedding-model migration (collection/update with embedding_model)')
+  .meta({
+    example: {
+      source_model: 'fjord-local-hash-v1',
+      target_model: 'bge-m3',
+      status: 'running',
+      stage: 'embedding',
+      points_done: 2048,
+      points_total: 5183,
+      started_at: '2026-11-30T13:05:00.000Z',
+    },
+  });
+
+export const collectionUpdateSchema = z
+  .object({
+    embedding_migration: z
+      .enum(['started', 'cancelled', 'unchanged'])
+      .describe('(ext) what embedding_model did: started a migration, cancelled the running one, or nothing (already the model)'),
+  })
+  .nullable()
+  .describe('null unless embedding_model was given')
+  .meta({ example: { embedding_migration: 'started' } });
+
 export const collectionInfoSchema = z
   .object({
     collection_name: z.string(),
@@ -52,6 +87,7 @@ export const collectionInfoSchema = z
         ),
       }),
     ),
+    embedding_migration: embeddingMigrationSchema.optional(),
   });
 
 export const collectionListSchema = z.object({ collection_list: z.array(collectionInfoSchema), total_num: z.number().int() });

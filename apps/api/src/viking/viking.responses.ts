@@ -1,4 +1,4 @@
-import { ProcessStatus, type CollectionRecord, type CollectionSummary, type DocumentRecord, type DocumentStatusSummary, type PointRecord } from '@fjord/knowledge';
+import { ProcessStatus, type CollectionRecord, type CollectionSummary, type DocumentRecord, type DocumentStatusSummary, type EmbeddingMigration, type PointRecord } from '@fjord/knowledge';
 import { defaultDenseWeight } from '@fjord/search';
 
 /**
@@ -36,6 +36,21 @@ export function collectionInfo(c: CollectionSummary) {
         ],
       },
     ],
+    ...(c.embeddingMigration ? { embedding_migration: embeddingMigration(c.embeddingMigration) } : {}),
+  };
+}
+
+export function embeddingMigration(m: EmbeddingMigration) {
+  return {
+    source_model: m.sourceModel,
+    target_model: m.targetModel,
+    status: m.status,
+    stage: m.stage,
+    points_done: m.pointsDone,
+    points_total: Math.max(m.pointsTotal, m.pointsDone),
+    started_at: m.startedAt.toISOString(),
+    ...(m.finishedAt ? { finished_at: m.finishedAt.toISOString() } : {}),
+    ...(m.failedReason !== null ? { failed_reason: m.failedReason } : {}),
   };
 }
 

@@ -261,7 +261,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change a collection's description */
+        /**
+         * Change a collection's description, or (ext) its embedding model without downtime
+         * @description With `embedding_model` naming another served model, the collection is re-embedded in the background (progress in collection/info `embedding_migration`); searches use the current model until the new vectors are complete and indexed, then switch at once. Naming the current model cancels a running migration.
+         */
         post: operations["CollectionController_update"];
         delete?: never;
         options?: never;
@@ -926,6 +929,7 @@ export interface components {
             /** @default default */
             project?: string;
             description?: string;
+            embedding_model?: string;
         };
         AddDocumentDto: {
             resource_id?: string;
@@ -3204,6 +3208,39 @@ export interface operations {
                                     status: string;
                                 }[];
                             }[];
+                            /**
+                             * @description (ext) the newest embedding-model migration (collection/update with embedding_model)
+                             * @example {
+                             *       "source_model": "fjord-local-hash-v1",
+                             *       "target_model": "bge-m3",
+                             *       "status": "running",
+                             *       "stage": "embedding",
+                             *       "points_done": 2048,
+                             *       "points_total": 5183,
+                             *       "started_at": "2026-11-30T13:05:00.000Z"
+                             *     }
+                             */
+                            embedding_migration?: {
+                                /** @description the model the collection was embedded with when the migration started */
+                                source_model: string;
+                                target_model: string;
+                                /**
+                                 * @description searches switch to target_model only at done
+                                 * @enum {string}
+                                 */
+                                status: "running" | "done" | "failed" | "cancelled";
+                                /** @enum {string} */
+                                stage: "clearing" | "embedding" | "indexing" | "switching" | "finished";
+                                /** @description points embedded with target_model so far */
+                                points_done: number;
+                                points_total: number;
+                                /** @description ISO 8601 */
+                                started_at: string;
+                                /** @description ISO 8601, once done, failed or cancelled */
+                                finished_at?: string;
+                                /** @description why it failed or was cancelled */
+                                failed_reason?: string;
+                            };
                         };
                         request_id: string;
                     };
@@ -3345,6 +3382,39 @@ export interface operations {
                                         status: string;
                                     }[];
                                 }[];
+                                /**
+                                 * @description (ext) the newest embedding-model migration (collection/update with embedding_model)
+                                 * @example {
+                                 *       "source_model": "fjord-local-hash-v1",
+                                 *       "target_model": "bge-m3",
+                                 *       "status": "running",
+                                 *       "stage": "embedding",
+                                 *       "points_done": 2048,
+                                 *       "points_total": 5183,
+                                 *       "started_at": "2026-11-30T13:05:00.000Z"
+                                 *     }
+                                 */
+                                embedding_migration?: {
+                                    /** @description the model the collection was embedded with when the migration started */
+                                    source_model: string;
+                                    target_model: string;
+                                    /**
+                                     * @description searches switch to target_model only at done
+                                     * @enum {string}
+                                     */
+                                    status: "running" | "done" | "failed" | "cancelled";
+                                    /** @enum {string} */
+                                    stage: "clearing" | "embedding" | "indexing" | "switching" | "finished";
+                                    /** @description points embedded with target_model so far */
+                                    points_done: number;
+                                    points_total: number;
+                                    /** @description ISO 8601 */
+                                    started_at: string;
+                                    /** @description ISO 8601, once done, failed or cancelled */
+                                    finished_at?: string;
+                                    /** @description why it failed or was cancelled */
+                                    failed_reason?: string;
+                                };
                             }[];
                             total_num: number;
                         };
@@ -3441,8 +3511,19 @@ export interface operations {
                         code: 0;
                         /** @enum {string} */
                         message: "success";
-                        /** @enum {string|null} */
-                        data: null;
+                        /**
+                         * @description null unless embedding_model was given
+                         * @example {
+                         *       "embedding_migration": "started"
+                         *     }
+                         */
+                        data: {
+                            /**
+                             * @description (ext) what embedding_model did: started a migration, cancelled the running one, or nothing (already the model)
+                             * @enum {string}
+                             */
+                            embedding_migration: "started" | "cancelled" | "unchanged";
+                        } | null;
                         request_id: string;
                     };
                 };

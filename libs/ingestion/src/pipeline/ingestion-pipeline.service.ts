@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DomainError, PermanentError } from '@fjord/common';
 import { DB, Db } from '@fjord/database';
-import { EmbeddingService } from '@fjord/embeddings';
 import { IngestionJob } from '@fjord/jobs';
 import { CollectionRepository } from '@fjord/knowledge/collections/collection.repository';
 import { DocumentRecord, DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { IngestionProgress } from '@fjord/knowledge/documents/document-status';
 import { NewPoint, PointRepository, pointIdOf } from '@fjord/knowledge/points/point.repository';
 import { VectorIndexService } from '@fjord/knowledge/vector-index/vector-index.service';
+import { PlannedVectors, VectorWritePlan, VectorWrites, slotsOf } from '@fjord/knowledge/embedding-migration/vector-writes';
 import { MetricsService } from '@fjord/observability';
 import { lexicalTerms } from '@fjord/text';
 import { Chunk } from '../chunking/chunker';
@@ -40,7 +40,7 @@ export class IngestionPipeline {
     private readonly documents: DocumentRepository,
     private readonly collections: CollectionRepository,
     private readonly points: PointRepository,
-    private readonly embeddings: EmbeddingService,
+    private readonly vectorWrites: VectorWrites,
     private readonly vectorIndex: VectorIndexService,
     private readonly metrics: MetricsService,
     private readonly sandbox: ParserSandbox,
@@ -87,37 +87,45 @@ export class IngestionPipeline {
     if (chunks.length === 0) throw new PermanentError(FailedCode.Empty, 'document has no text to index');
 
     const titled = chunks.map((chunk) => ({ ...chunk, title: chunk.title || document.docName }));
-    const vectors = await this.stage('embedding', () => this.embed(titled, reporter));
-    const newPoints: NewPoint[] = titled.map((chunk, i) => ({
-      pointId: pointIdOf(document.docId, chunk.chunkId),
-      chunkId: chunk.chunkId,
-      chunkTitle: chunk.title,
-      chunkType: 'text',
-      content: chunk.content,
-      tokenCount: chunk.tokenCount,
-      embedding: vectors[i],
-      lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
-      ...(chunk.position ? { position: chunk.position } : {}),
-    }));
     const totalTokens = titled.reduce((sum, c) => sum + c.tokenCount, 0);
-
-    const committed = await this.stage('indexing', () =>
-      this.db.transaction(async (tx) => {
-        // Losing this commit in a crash is harmless: the document is still unfinished and gets redone.
-        if (this.db.kind === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
-        const current = await this.documents.lockById(document.id, tx);
-        if (!current || current.version !== document.version) return false;
-        await this.points.deleteByDocument(tx, document.id);
-        await this.points.insertMany(tx, collection.id, document.id, newPoints);
-        await this.documents.markDone(tx, document.id, {
-          pointNum: newPoints.length,
-          totalTokens,
-          progress: reporter.snapshot('done', { chunksDone: newPoints.length, chunksTotal: newPoints.length }),
-        });
-        await this.documents.deleteContentsBefore(tx, document.id, document.version);
-        return true;
-      }),
-    );
+    // Embedded again only when the collection switched embedding models between embedding and commit.
+    let committed: boolean | 'replan' = 'replan';
+    for (let planned = 0; committed === 'replan'; planned++) {
+      if (planned === 3) throw new Error('the collection kept switching embedding models while this document was written');
+      const plan = await this.vectorWrites.plan(collection.id);
+      if (!plan) return 'skipped';
+      const vectors = await this.stage('embedding', () => this.embed(plan, titled, reporter));
+      const newPoints: NewPoint[] = titled.map((chunk, i) => ({
+        pointId: pointIdOf(document.docId, chunk.chunkId),
+        chunkId: chunk.chunkId,
+        chunkTitle: chunk.title,
+        chunkType: 'text',
+        content: chunk.content,
+        tokenCount: chunk.tokenCount,
+        embedding: vectors.active[i],
+        ...(vectors.target ? { targetEmbedding: vectors.target[i] } : {}),
+        lexicalTerms: lexicalTerms(`${chunk.title}\n${chunk.content}`, collection.lexicalAnalyzer),
+        ...(chunk.position ? { position: chunk.position } : {}),
+      }));
+      committed = await this.stage('indexing', () =>
+        this.db.transaction(async (tx): Promise<boolean | 'replan'> => {
+          // Losing this commit in a crash is harmless: the document is still unfinished and gets redone.
+          if (this.db.kind === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
+          const current = await this.documents.lockById(document.id, tx);
+          if (!current || current.version !== document.version) return false;
+          if (!(await this.vectorWrites.stillCurrent(tx, plan))) return 'replan';
+          await this.points.deleteByDocument(tx, document.id);
+          await this.points.insertMany(tx, collection.id, document.id, newPoints, slotsOf(plan, vectors));
+          await this.documents.markDone(tx, document.id, {
+            pointNum: newPoints.length,
+            totalTokens,
+            progress: reporter.snapshot('done', { chunksDone: newPoints.length, chunksTotal: newPoints.length }),
+          });
+          await this.documents.deleteContentsBefore(tx, document.id, document.version);
+          return true;
+        }),
+      );
+    }
     if (!committed) return 'superseded';
     this.vectorIndex.maybeRebuild(collection.id);
     return 'done';
@@ -206,13 +214,17 @@ export class IngestionPipeline {
     return fetched.bytes;
   }
 
-  private async embed(chunks: Chunk[], reporter: ProgressReporter): Promise<number[][]> {
-    const vectors: number[][] = [];
+  /** Embeds with the collection's model and, while it migrates, with the migration's target too. */
+  private async embed(plan: VectorWritePlan, chunks: Chunk[], reporter: ProgressReporter): Promise<PlannedVectors> {
+    const vectors: PlannedVectors = { active: [], ...(plan.target ? { target: [] } : {}) };
     for (let start = 0; start < chunks.length; start += EMBED_STEP) {
       const step = chunks.slice(start, start + EMBED_STEP);
-      const { vectors: stepVectors } = await this.embeddings.embedDocuments(step.map((c) => `${c.title}\n${c.content}`));
-      vectors.push(...stepVectors);
-      await reporter.report('embedding', { chunksDone: vectors.length, chunksTotal: chunks.length });
+      const stepVectors = await this.vectorWrites.embed(plan, step.map((c) => `${c.title}\n${c.content}`));
+      vectors.active.push(...stepVectors.active);
+      // One failed target step leaves the whole document to the migration's catching up.
+      if (vectors.target && stepVectors.target) vectors.target.push(...stepVectors.target);
+      else delete vectors.target;
+      await reporter.report('embedding', { chunksDone: vectors.active.length, chunksTotal: chunks.length });
     }
     return vectors;
   }

@@ -3,6 +3,8 @@ import { DB, Db, Queryable } from '@fjord/database';
 import { isLexicalAnalyzerVersion, type LexicalAnalyzerVersion } from '@fjord/text';
 import type { FieldDefinition } from '../schemas/common.schema';
 import type { Preprocessing } from '../schemas/collection.schema';
+import type { VectorColumn } from '../vector-index/vector-index.repository';
+import type { EmbeddingMigration } from '../embedding-migration/embedding-migration.repository';
 
 export interface CollectionRecord {
   id: number;
@@ -16,6 +18,8 @@ export interface CollectionRecord {
   fields: FieldDefinition[];
   embeddingModel: string;
   embeddingDimension: number;
+  /** The point column holding this model's vectors (the other one is a migration's target). */
+  embeddingColumn: VectorColumn;
   quant: string | null;
   /** The lexical analyser its stored terms were made with (queries use the same one). */
   lexicalAnalyzer: LexicalAnalyzerVersion;
@@ -28,6 +32,8 @@ export interface CollectionSummary extends CollectionRecord {
   docNum: number;
   /** Points of its documents (as each document's point_num counts them). */
   pointNum: number;
+  /** Its newest embedding-model migration, running or finished; absent when it never had one. */
+  embeddingMigration?: EmbeddingMigration;
 }
 
 interface CollectionRow {
@@ -43,6 +49,7 @@ interface CollectionRow {
   fields: FieldDefinition[];
   embedding_model: string;
   embedding_dimension: number;
+  embedding_column: VectorColumn;
   quant: string | null;
   lexical_analyzer: number;
   doc_num?: number;
@@ -52,7 +59,7 @@ interface CollectionRow {
 }
 
 const COLUMNS = `c.id, c.resource_id, c.project, c.name, c.description, c.data_type, c.preprocessing, c.index_type,
-  c.fields, c.embedding_model, c.embedding_dimension, c.quant, c.lexical_analyzer, c.created_at, c.updated_at`;
+  c.fields, c.embedding_model, c.embedding_dimension, c.embedding_column, c.quant, c.lexical_analyzer, c.created_at, c.updated_at`;
 // Counting documents grows with the collection, so only info and list pay for it, not every lookup.
 const DOC_NUM = '(SELECT count(*)::int FROM documents d WHERE d.collection_id = c.id) AS doc_num';
 const POINT_NUM = '(SELECT coalesce(sum(d.point_num), 0)::int FROM documents d WHERE d.collection_id = c.id) AS point_num';
@@ -70,6 +77,7 @@ function toRecord(row: CollectionRow): CollectionRecord {
     fields: row.fields,
     embeddingModel: row.embedding_model,
     embeddingDimension: row.embedding_dimension,
+    embeddingColumn: row.embedding_column,
     quant: row.quant,
     lexicalAnalyzer: toLexicalAnalyzer(row.lexical_analyzer),
     createdAt: row.created_at,
@@ -83,8 +91,8 @@ function toLexicalAnalyzer(version: number): LexicalAnalyzerVersion {
   return version;
 }
 
-/** The lexical analyser is the column default: the latest one. */
-export type NewCollection = Omit<CollectionRecord, 'id' | 'createdAt' | 'updatedAt' | 'lexicalAnalyzer'>;
+/** The lexical analyser is the column default (the latest one); vectors start in `embedding`. */
+export type NewCollection = Omit<CollectionRecord, 'id' | 'createdAt' | 'updatedAt' | 'lexicalAnalyzer' | 'embeddingColumn'>;
 
 @Injectable()
 export class CollectionRepository {

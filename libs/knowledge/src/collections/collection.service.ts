@@ -7,6 +7,7 @@ import { CollectionRefInput, identityOf } from '../schemas/common.schema';
 import { CreateCollectionInput, UpdateCollectionInput } from '../schemas/collection.schema';
 import { VectorIndexRepository } from '../vector-index/vector-index.repository';
 import { CollectionRecord, CollectionRepository, CollectionSummary } from './collection.repository';
+import { EmbeddingMigrationService, MigrationRequestOutcome } from '../embedding-migration/embedding-migration.service';
 
 @Injectable()
 export class CollectionService {
@@ -15,6 +16,7 @@ export class CollectionService {
     private readonly vectorIndexes: VectorIndexRepository,
     @Inject(EMBEDDING_PROVIDER) private readonly embedder: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly migrations: EmbeddingMigrationService,
   ) {}
 
   async create(input: CreateCollectionInput): Promise<CollectionRecord> {
@@ -80,16 +82,30 @@ export class CollectionService {
   /** resolve() plus the document and point counts (collection/info). */
   async describe(ref: CollectionRefInput): Promise<CollectionSummary> {
     const collection = await this.resolve(ref);
-    return { ...collection, docNum: await this.collections.docCount(collection.id), pointNum: await this.collections.pointCount(collection.id) };
+    const migration = (await this.migrations.latest([collection.id])).get(collection.id);
+    return {
+      ...collection,
+      docNum: await this.collections.docCount(collection.id),
+      pointNum: await this.collections.pointCount(collection.id),
+      ...(migration ? { embeddingMigration: migration } : {}),
+    };
   }
 
-  list(project: string | undefined): Promise<CollectionSummary[]> {
-    return this.collections.list(project);
+  async list(project: string | undefined): Promise<CollectionSummary[]> {
+    const collections = await this.collections.list(project);
+    const migrations = await this.migrations.latest(collections.map((c) => c.id));
+    return collections.map((c) => {
+      const migration = migrations.get(c.id);
+      return migration ? { ...c, embeddingMigration: migration } : c;
+    });
   }
 
-  async update(input: UpdateCollectionInput): Promise<void> {
+  /** The description, and (ext) `embedding_model`: start or cancel a migration to another model. */
+  async update(input: UpdateCollectionInput): Promise<{ embeddingMigration?: MigrationRequestOutcome }> {
     const collection = await this.resolve(input);
     if (input.description !== undefined) await this.collections.updateDescription(collection.id, input.description);
+    if (input.embedding_model === undefined) return {};
+    return { embeddingMigration: await this.migrations.request(collection, input.embedding_model) };
   }
 
   async delete(ref: CollectionRefInput): Promise<void> {

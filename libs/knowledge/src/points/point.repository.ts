@@ -2,6 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { toSql } from 'pgvector';
 import { DB, Db, Queryable } from '@fjord/database';
 import type { PointPosition } from './point-position';
+import { columnSql, otherColumn, type VectorColumn } from '../vector-index/vector-index.repository';
+
+/** The columns a write fills: `embedding` goes to `active`, `targetEmbedding` (during a migration) to `target`. */
+export interface VectorSlots {
+  active: VectorColumn;
+  target?: VectorColumn;
+}
 
 export interface NewPoint {
   pointId: string;
@@ -10,7 +17,10 @@ export interface NewPoint {
   chunkType: string;
   content: string;
   tokenCount: number;
+  /** The vector of the collection's model, for its active column. */
   embedding: number[];
+  /** During a migration, the vector of the target model (see VectorSlots). */
+  targetEmbedding?: number[];
   lexicalTerms: string[];
   position?: PointPosition;
 }
@@ -75,15 +85,16 @@ export class PointRepository {
   constructor(@Inject(DB) private readonly db: Db) {}
 
   /** One statement for all of a document's points: arrays of columns through unnest. */
-  async insertMany(tx: Queryable, collectionId: number, documentId: number, points: NewPoint[]): Promise<void> {
+  async insertMany(tx: Queryable, collectionId: number, documentId: number, points: NewPoint[], slots: VectorSlots = { active: 'embedding' }): Promise<void> {
     if (points.length === 0) return;
+    const target = slots.target ? `, ${columnSql(slots.target)}` : '';
     await tx.query(
       `INSERT INTO points (point_id, collection_id, document_id, chunk_id, chunk_title, chunk_type, content, token_count,
-                           embedding, lexical_terms, lexical_length, position)
+                           ${columnSql(slots.active)}, lexical_terms, lexical_length, position${target})
        SELECT t.point_id, $1, $2, t.chunk_id, t.chunk_title, t.chunk_type, t.content, t.token_count,
-              t.embedding::vector, t.lexical_terms, t.lexical_length, t.position::jsonb
-         FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[])
-           AS t(point_id, chunk_id, chunk_title, chunk_type, content, token_count, embedding, lexical_terms, lexical_length, position)`,
+              t.embedding::vector, t.lexical_terms, t.lexical_length, t.position::jsonb${slots.target ? ', t.target::vector' : ''}
+         FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[])
+           AS t(point_id, chunk_id, chunk_title, chunk_type, content, token_count, embedding, lexical_terms, lexical_length, position, target)`,
       [
         collectionId,
         documentId,
@@ -97,6 +108,7 @@ export class PointRepository {
         points.map((p) => p.lexicalTerms.join(' ')),
         points.map((p) => p.lexicalTerms.length),
         points.map((p) => (p.position ? JSON.stringify(p.position) : null)),
+        points.map((p) => (slots.target && p.targetEmbedding ? (toSql(p.targetEmbedding) as string) : null)),
       ],
     );
   }
@@ -133,16 +145,23 @@ export class PointRepository {
     return rows[0].next;
   }
 
+  /**
+   * New content and its vector. The other column gets the target model's vector during a migration,
+   * else it is emptied: whatever it held was the old content's.
+   */
   async update(
     tx: Queryable,
     id: number,
-    changes: { chunkTitle: string; content: string; tokenCount: number; embedding: number[]; lexicalTerms: string[] },
+    changes: { chunkTitle: string; content: string; tokenCount: number; embedding: number[]; targetEmbedding?: number[]; lexicalTerms: string[] },
+    slots: VectorSlots = { active: 'embedding' },
   ): Promise<void> {
+    const other = columnSql(slots.target ?? otherColumn(slots.active));
+    const otherValue = slots.target && changes.targetEmbedding ? toSql(changes.targetEmbedding) : null;
     await tx.query(
-      `UPDATE points SET chunk_title = $2, content = $3, token_count = $4, embedding = $5::vector, lexical_terms = $6,
-              lexical_length = $7, updated_at = now()
+      `UPDATE points SET chunk_title = $2, content = $3, token_count = $4, ${columnSql(slots.active)} = $5::vector, lexical_terms = $6,
+              lexical_length = $7, ${other} = $8::vector, updated_at = now()
         WHERE id = $1`,
-      [id, changes.chunkTitle, changes.content, changes.tokenCount, toSql(changes.embedding), changes.lexicalTerms.join(' '), changes.lexicalTerms.length],
+      [id, changes.chunkTitle, changes.content, changes.tokenCount, toSql(changes.embedding), changes.lexicalTerms.join(' '), changes.lexicalTerms.length, otherValue],
     );
   }
 

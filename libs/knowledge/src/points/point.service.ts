@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, Db } from '@fjord/database';
 import { DomainError, ErrorCode } from '@fjord/common';
-import { EmbeddingService } from '@fjord/embeddings';
 import { countTokens, lexicalTerms } from '@fjord/text';
 import { CollectionRecord } from '../collections/collection.repository';
 import { DocumentRecord, DocumentRepository } from '../documents/document.repository';
 import { DocumentService } from '../documents/document.service';
 import type { AddPointInput, ListPointsInput, PointRefInput, UpdatePointInput } from '../schemas/point.schema';
 import { PointRecord, PointRepository, pointIdOf } from './point.repository';
+import { VectorWrites, slotsOf } from '../embedding-migration/vector-writes';
 
 export interface PointWithDocument {
   point: PointRecord;
@@ -21,7 +21,7 @@ export class PointService {
     private readonly points: PointRepository,
     private readonly documentRepository: DocumentRepository,
     private readonly documents: DocumentService,
-    private readonly embeddings: EmbeddingService,
+    private readonly vectorWrites: VectorWrites,
   ) {}
 
   async list(input: ListPointsInput): Promise<{ collection: CollectionRecord; items: PointWithDocument[]; total: number }> {
@@ -48,15 +48,20 @@ export class PointService {
   async add(input: AddPointInput): Promise<{ collection: CollectionRecord } & PointWithDocument> {
     const collection = await this.documents.resolveCollection(input);
     const document = await this.documents.find(collection, input.doc_id);
-    const [embedding] = (await this.embeddings.embedDocuments([input.content])).vectors;
     const tokenCount = countTokens(input.content);
-    const pointId = await this.db.transaction(async (tx) => {
+    const pointId = await this.vectorWrites.write(collection.id, [input.content], async (tx, plan, vectors) => {
       await this.documentRepository.lockById(document.id, tx);
       const chunkId = await this.points.nextChunkId(tx, document.id);
       const id = pointIdOf(document.docId, chunkId);
-      await this.points.insertMany(tx, collection.id, document.id, [
-        { pointId: id, chunkId, chunkTitle: input.chunk_title, chunkType: input.chunk_type, content: input.content, tokenCount, embedding, lexicalTerms: lexicalTerms(`${input.chunk_title}\n${input.content}`, collection.lexicalAnalyzer) },
-      ]);
+      const [embedding] = vectors.active;
+      const targetEmbedding = vectors.target?.[0];
+      await this.points.insertMany(
+        tx,
+        collection.id,
+        document.id,
+        [{ pointId: id, chunkId, chunkTitle: input.chunk_title, chunkType: input.chunk_type, content: input.content, tokenCount, embedding, targetEmbedding, lexicalTerms: lexicalTerms(`${input.chunk_title}\n${input.content}`, collection.lexicalAnalyzer) }],
+        slotsOf(plan, vectors),
+      );
       await this.documentRepository.adjustPointStats(tx, document.id, 1, tokenCount);
       return id;
     });
@@ -68,10 +73,10 @@ export class PointService {
     const point = await this.find(collection, input.point_id);
     const chunkTitle = input.chunk_title ?? point.chunkTitle;
     const content = input.content ?? point.content;
-    const [embedding] = (await this.embeddings.embedDocuments([content])).vectors;
     const tokenCount = countTokens(content);
-    await this.db.transaction(async (tx) => {
-      await this.points.update(tx, point.id, { chunkTitle, content, tokenCount, embedding, lexicalTerms: lexicalTerms(`${chunkTitle}\n${content}`, collection.lexicalAnalyzer) });
+    await this.vectorWrites.write(collection.id, [content], async (tx, plan, vectors) => {
+      const changes = { chunkTitle, content, tokenCount, embedding: vectors.active[0], targetEmbedding: vectors.target?.[0], lexicalTerms: lexicalTerms(`${chunkTitle}\n${content}`, collection.lexicalAnalyzer) };
+      await this.points.update(tx, point.id, changes, slotsOf(plan, vectors));
       await this.documentRepository.adjustPointStats(tx, point.documentId, 0, tokenCount - point.tokenCount);
     });
   }

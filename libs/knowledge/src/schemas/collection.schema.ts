@@ -40,6 +40,11 @@ export const createCollectionSchema = z.object({
 export type CreateCollectionInput = z.infer<typeof createCollectionSchema>;
 
 export const collectionIdentitySchema = collectionRef;
-export const updateCollectionSchema = collectionRef.extend({ description: z.string().max(65_535).optional() });
+export const updateCollectionSchema = collectionRef.extend({
+  description: z.string().max(65_535).optional(),
+  // (ext) Another served model re-embeds the collection in the background and then switches to it;
+  // the current model cancels a running migration.
+  embedding_model: z.string().min(1).max(128).optional(),
+});
 export type UpdateCollectionInput = z.infer<typeof updateCollectionSchema>;
 export const listCollectionsSchema = z.object({ project: z.string().min(1).max(64).optional() });

@@ -1,6 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DB, Db, Queryable } from '@fjord/database';
 
+/** The two vector slots of a point (see migrations/20261130131500_embedding_migrations.sql). */
+export type VectorColumn = 'embedding' | 'embedding_alt';
+
+/** The slot a migration fills: the one the collection does not search. */
+export function otherColumn(column: VectorColumn): VectorColumn {
+  return column === 'embedding' ? 'embedding_alt' : 'embedding';
+}
+
+/** Column names are inlined into SQL: only the two known ones pass. */
+export function columnSql(column: VectorColumn): string {
+  if (column !== 'embedding' && column !== 'embedding_alt') throw new Error(`not a vector column: ${String(column)}`);
+  return column;
+}
+
 export interface VectorIndexState {
   collectionId: number;
   indexName: string | null;
@@ -9,6 +23,9 @@ export interface VectorIndexState {
   /** An open index covers every row of the collection; new rows are inserted into it directly. */
   isOpen: boolean;
   dimension: number;
+  /** The collection's embedding model and the column holding its vectors, read with the rest. */
+  model: string;
+  column: VectorColumn;
 }
 
 interface StateRow {
@@ -18,6 +35,8 @@ interface StateRow {
   watermark: number;
   is_open: boolean;
   embedding_dimension: number;
+  embedding_model: string;
+  embedding_column: VectorColumn;
 }
 
 export interface HnswParams {
@@ -53,13 +72,23 @@ export class VectorIndexRepository {
 
   async state(collectionId: number): Promise<VectorIndexState | undefined> {
     const { rows } = await this.db.query<StateRow>(
-      `SELECT v.collection_id, v.index_name, v.watermark, v.is_open, c.embedding_dimension
+      `SELECT v.collection_id, v.index_name, v.watermark, v.is_open, c.embedding_dimension, c.embedding_model, c.embedding_column
          FROM vector_indexes v JOIN collections c ON c.id = v.collection_id
         WHERE v.collection_id = $1`,
       [collectionId],
     );
     const row = rows[0];
-    return row && { collectionId: row.collection_id, indexName: row.index_name, watermark: row.watermark, isOpen: row.is_open, dimension: row.embedding_dimension };
+    return (
+      row && {
+        collectionId: row.collection_id,
+        indexName: row.index_name,
+        watermark: row.watermark,
+        isOpen: row.is_open,
+        dimension: row.embedding_dimension,
+        model: row.embedding_model,
+        column: row.embedding_column,
+      }
+    );
   }
 
   /** Rows of the collection above the watermark, and the total. */
@@ -93,6 +122,8 @@ export class VectorIndexRepository {
   /**
    * Builds the new index beside the old one, switches the state row, then drops the old index, so
    * searches always have an index (or an exact scan) to use. CONCURRENTLY keeps writes flowing.
+   * When the collection switched embedding models meanwhile (its vectors moved to the other
+   * column), the index just built is of the wrong column: it is dropped and the state left alone.
    */
   async build(
     collectionId: number,
@@ -100,8 +131,32 @@ export class VectorIndexRepository {
     target: { watermark: number; open: boolean },
     params: HnswParams,
     previous: string | null,
+    column: VectorColumn = 'embedding',
   ): Promise<string> {
-    const name = `points_hnsw_c${int(collectionId)}_${target.open ? 'open' : `w${int(target.watermark)}`}`;
+    const name = await this.createIndex(collectionId, column, dimension, target, params);
+    const { rowCount } = await this.db.query(
+      `UPDATE vector_indexes SET index_name = $2, watermark = $3, is_open = $4, building_since = NULL, updated_at = now()
+        WHERE collection_id = $1 AND EXISTS (SELECT 1 FROM collections c WHERE c.id = $1 AND c.embedding_column = $5)`,
+      [collectionId, name, target.watermark, target.open, column],
+    );
+    if (rowCount === 0) {
+      await this.dropIndex(name);
+      return name;
+    }
+    if (previous && previous !== name) await this.dropIndex(previous);
+    return name;
+  }
+
+  /** The HNSW partial index over one vector column of a collection's points (no state change). */
+  async createIndex(
+    collectionId: number,
+    column: VectorColumn,
+    dimension: number,
+    target: { watermark: number; open: boolean },
+    params: HnswParams,
+  ): Promise<string> {
+    const slot = column === 'embedding_alt' ? 'alt_' : '';
+    const name = `points_hnsw_c${int(collectionId)}_${slot}${target.open ? 'open' : `w${int(target.watermark)}`}`;
     const predicate = target.open ? `collection_id = ${int(collectionId)}` : `collection_id = ${int(collectionId)} AND id <= ${int(target.watermark)}`;
     const concurrently = this.db.kind === 'postgres' ? 'CONCURRENTLY' : '';
     await this.db.session(async (q) => {
@@ -110,22 +165,16 @@ export class VectorIndexRepository {
       if (this.db.kind === 'postgres') await q.query('SET max_parallel_maintenance_workers = 2');
       await q.query(
         `CREATE INDEX ${concurrently} IF NOT EXISTS ${name} ON points
-           USING hnsw ((embedding::vector(${int(dimension)})) vector_cosine_ops)
+           USING hnsw ((${columnSql(column)}::vector(${int(dimension)})) vector_cosine_ops)
            WITH (m = ${int(params.m)}, ef_construction = ${int(params.efConstruction)})
            WHERE ${predicate}`,
       );
     });
-    await this.db.query(
-      `UPDATE vector_indexes SET index_name = $2, watermark = $3, is_open = $4, building_since = NULL, updated_at = now()
-        WHERE collection_id = $1`,
-      [collectionId, name, target.watermark, target.open],
-    );
-    if (previous && previous !== name) await this.dropIndex(previous);
     return name;
   }
 
   async dropIndex(name: string): Promise<void> {
-    if (!/^points_hnsw_c\d+_(open|w\d+)$/.test(name)) throw new Error(`refusing to drop ${name}`);
+    if (!/^points_hnsw_c\d+_(alt_)?(open|w\d+)$/.test(name)) throw new Error(`refusing to drop ${name}`);
     await this.db.query(`DROP INDEX ${this.db.kind === 'postgres' ? 'CONCURRENTLY' : ''} IF EXISTS ${name}`);
   }
 }

@@ -7,7 +7,7 @@ function fakeRepository(tail: number, buildsBlock = false) {
   const calls = { counts: 0, builds: 0 };
   const repository = {
     buildsBlock,
-    state: async () => ({ collectionId: 1, indexName: null, watermark: 0, isOpen: false, dimension: 8 }),
+    state: async () => ({ collectionId: 1, indexName: null, watermark: 0, isOpen: false, dimension: 8, model: 'm', column: 'embedding' as const }),
     counts: async () => {
       calls.counts++;
       return { tail, total: tail };

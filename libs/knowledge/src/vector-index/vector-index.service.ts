@@ -137,6 +137,7 @@ export class VectorIndexService implements OnModuleDestroy {
         { watermark, open },
         { m: this.config.vectorIndex.m, efConstruction: this.config.vectorIndex.efConstruction },
         state.indexName,
+        state.column,
       );
       this.logger.log({ collectionId, index: name, rows: total, ms: Date.now() - started }, 'vector index rebuilt');
       return true;

@@ -3,7 +3,7 @@ import { toSql } from 'pgvector';
 import { DB, Db, ReadDb } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
 import type { PointPosition } from '@fjord/knowledge/points/point-position';
-import { coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
+import { columnSql, coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
 import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
 
@@ -194,7 +194,7 @@ export class SearchRepository {
     const tail = tailPredicate(query.state, 'p');
     const filtered = query.documentIds !== undefined;
     const docFilter = filtered ? ' AND p.document_id = ANY($2::bigint[])' : '';
-    const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
+    const distance = `(p.${columnSql(query.state.column)}::vector(${dim})) <=> $1::vector(${dim})`;
     const branch = (where: string) => `(SELECT p.id, ${distance} AS distance FROM points p WHERE ${where}${docFilter} ORDER BY ${distance} LIMIT ${k})`;
     const sql = tail
       ? `SELECT u.id, 1 - u.distance AS score FROM (${branch(covered)} UNION ALL ${branch(tail)}) u ORDER BY u.distance, u.id LIMIT ${k}`
@@ -214,7 +214,7 @@ export class SearchRepository {
    */
   async explainDense(query: DenseQuery): Promise<string> {
     const dim = int(query.state.dimension);
-    const distance = `(p.embedding::vector(${dim})) <=> $1::vector(${dim})`;
+    const distance = `(p.${columnSql(query.state.column)}::vector(${dim})) <=> $1::vector(${dim})`;
     const rows = await this.queryWith<{ 'QUERY PLAN': string }>(
       { 'hnsw.ef_search': efSearchFor(query) },
       `EXPLAIN SELECT p.id FROM points p WHERE ${coveredPredicate(query.state, 'p')} ORDER BY ${distance} LIMIT ${int(query.k)}`,
