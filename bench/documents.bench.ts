@@ -21,6 +21,8 @@ import { buildPdf } from '../test/support/document-fixtures';
 
 const PAGES = Number(process.env.PAGES ?? 2000);
 const CSV_MB = Number(process.env.CSV_MB ?? 200);
+/** Which files to run (`pdf,csv`); the CSV alone in a fresh process shows the worker's own memory. */
+const ONLY = new Set((process.env.ONLY ?? 'pdf,csv').split(','));
 /** PDF runs of each side, alternating which goes first; medians are reported. */
 const PDF_RUNS = Number(process.env.PDF_RUNS ?? 3);
 const MiB = 1024 * 1024;
@@ -113,6 +115,16 @@ async function main(): Promise<void> {
   const embedder = new LocalHashEmbedder(384);
   const dir = mkdtempSync(join(tmpdir(), 'fjord-bench-documents-'));
   try {
+    if (ONLY.has('pdf')) await pdfRuns(sandbox, embedder, dir);
+    if (ONLY.has('csv')) await csvRun(sandbox, embedder, dir);
+  } finally {
+    await sandbox.onModuleDestroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pdfRuns(sandbox: ParserSandbox, embedder: LocalHashEmbedder, dir: string): Promise<void> {
+  {
     const pdfPath = join(dir, 'manual.pdf');
     const pdfBytes = textPdf(PAGES);
     writeFileSync(pdfPath, pdfBytes);
@@ -162,6 +174,11 @@ async function main(): Promise<void> {
         `fjord/anchor time ${(fjordSeconds / anchorSeconds).toFixed(2)}x`,
     );
 
+  }
+}
+
+async function csvRun(sandbox: ParserSandbox, embedder: LocalHashEmbedder, dir: string): Promise<void> {
+  {
     const csvPath = join(dir, 'table.csv');
     const csvBytes = writeCsv(csvPath, CSV_MB);
     console.log(`CSV: ${(csvBytes / MiB).toFixed(1)} MiB (generated at ${csvPath})`);
@@ -171,9 +188,6 @@ async function main(): Promise<void> {
       `fjord CSV (sandbox: streamed parse + chunk; worker embeds each batch): ${rows.seconds.toFixed(1)} s, ${(csvBytes / MiB / rows.seconds).toFixed(2)} MiB/s, ` +
         `${csvConsumer.count()} chunks, parser child peak RSS ${rows.childPeakMb.toFixed(0)} MB, worker (this process) peak ${rows.selfPeakMb.toFixed(0)} MB`,
     );
-  } finally {
-    await sandbox.onModuleDestroy();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
