@@ -125,8 +125,19 @@ export class PgDb implements Db {
   }
 
   reader(): ReadDb {
-    return this.reads ?? this;
+    return this.reads ?? this.ownReads;
   }
+
+  /**
+   * Pure reads on this database itself: statements as `query`, and transactions that only read,
+   * which are run again whole on a fresh connection when theirs is lost at any point (the server
+   * rolled them back, and they changed nothing), not only at BEGIN as a writing transaction is.
+   */
+  readonly ownReads: ReadDb = {
+    query: (sql, params) => this.query(sql, params),
+    transaction: (fn) => this.retryingLostConnection(() => this.transaction(fn)),
+    connectionSetting: (name) => this.connectionSetting(name),
+  };
 
   replicaStatus(): ReplicaStatus[] | undefined {
     return this.reads?.status();
