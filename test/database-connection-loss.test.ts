@@ -64,6 +64,26 @@ postgres('PgDb when its backend is terminated', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('a transaction that may run again (rerunIfRolledBack) whose backend dies before COMMIT is run again and commits once', async () => {
+    let attempts = 0;
+    await db.transaction(
+      async (tx) => {
+        attempts++;
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await tx.query('INSERT INTO rows_written VALUES (1)');
+        if (attempts === 1) {
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+          await pause(200);
+        }
+        await tx.query('INSERT INTO rows_written VALUES (2)');
+      },
+      { rerunIfRolledBack: true },
+    );
+    expect(attempts).toBe(2);
+    const { rows } = await db.query<{ v: number }>('SELECT v FROM rows_written ORDER BY v');
+    expect(rows.map((row) => row.v)).toEqual([1, 2]);
+  });
+
   it('a read transaction (reader()) whose backend dies between statements is run again whole on a fresh connection', async () => {
     let attempts = 0;
     const result = await db.reader().transaction(async (tx) => {
