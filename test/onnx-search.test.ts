@@ -46,7 +46,8 @@ describe('local ONNX models through the HTTP API (embedded)', () => {
     await seed(stack, 'lab', [TARGET, ...DISTRACTORS]);
     hashing = await startTestStack('embedded');
     await seed(hashing, 'lab', [TARGET, ...DISTRACTORS]);
-  });
+    // Two embedded stacks, each migrating a fresh PGlite and loading its models: slow on a busy machine.
+  }, 180_000);
   afterAll(async () => {
     await stack?.close();
     await hashing?.close();
