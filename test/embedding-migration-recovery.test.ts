@@ -130,6 +130,46 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
     }
   });
 
+  it('a changed EMBEDDING_MODEL migrates the collections that follow the default at start-up, not those given a model', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fjord-migration-default-'));
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = { ...modelEnv, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'silent' };
+    const ready = () => until('the API to answer', async () => ((await fetch(`${baseUrl}/health`)).ok ? true : undefined));
+    const model = async (name: string) => (await post(baseUrl, `${KB}/collection/info`, { collection_name: name })).data.pipeline_list[0].index_list[0].index_config.embedding_model;
+    let api = startProcess(API_MAIN, env);
+    try {
+      await ready();
+      for (const name of ['follower', 'pinned']) {
+        await post(baseUrl, `${KB}/collection/create`, { name });
+        await post(baseUrl, `${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: 'ferry', content: `The ${name} ferry leaves at noon.` });
+        await until(`the ${name} document`, async () => ((await post(baseUrl, `${KB}/doc/info`, { collection_name: name, doc_id: 'ferry' })).data?.status?.process_status === 0 ? true : undefined));
+      }
+      // Choosing a model, even the current one, pins the collection to it.
+      expect((await post(baseUrl, `${KB}/collection/update`, { collection_name: 'pinned', embedding_model: LOCAL_EMBEDDING_MODEL })).data).toEqual({ embedding_migration: 'unchanged' });
+      await kill(api);
+
+      api = startProcess(API_MAIN, { ...env, EMBEDDING_PROVIDER: 'openai', EMBEDDING_MODEL: TARGET });
+      await ready();
+      const followed = await until('the follower to switch', async () => {
+        const data = (await post(baseUrl, `${KB}/collection/info`, { collection_name: 'follower' })).data;
+        return data.embedding_migration?.status === 'done' ? data : undefined;
+      });
+      expect(followed.embedding_migration).toMatchObject({ source_model: LOCAL_EMBEDDING_MODEL, target_model: TARGET, points_done: 1 });
+      expect(await model('follower')).toBe(TARGET);
+      expect((await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: 'follower', query: 'ferry at noon', limit: 1 })).data.embedding_model).toBe(TARGET);
+      // The pinned one keeps the hashing embedder, which every server can serve.
+      expect((await post(baseUrl, `${KB}/collection/info`, { collection_name: 'pinned' })).data.embedding_migration).toBeUndefined();
+      expect(await model('pinned')).toBe(LOCAL_EMBEDDING_MODEL);
+      const pinnedSearch = (await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: 'pinned', query: 'ferry at noon', limit: 1 })).data;
+      expect(pinnedSearch.embedding_model).toBe(LOCAL_EMBEDDING_MODEL);
+      expect(pinnedSearch.result_list[0].doc_info.doc_id).toBe('ferry');
+    } finally {
+      await kill(api);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   (hasPostgres && hasRedis ? it : it.skip)('services: the worker is killed mid-migration; searches answer meanwhile; a new worker resumes it', async () => {
     const stack = await startTestStack('services', modelEnv, { inProcessWorker: false });
     const workerEnv = {

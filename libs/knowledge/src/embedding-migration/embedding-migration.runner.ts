@@ -6,6 +6,7 @@ import { EMBEDDING_MIGRATION_QUEUE, EmbeddingMigrationQueue, InProcessEmbeddingM
 import { VectorIndexRepository, columnSql } from '../vector-index/vector-index.repository';
 import { VECTOR_INDEX_POLICY, VectorIndexService } from '../vector-index/vector-index.service';
 import { EmbeddingMigration, EmbeddingMigrationRepository } from './embedding-migration.repository';
+import { EmbeddingMigrationService } from './embedding-migration.service';
 
 /** Why the runner stopped before the switch. */
 class MigrationStopped extends Error {}
@@ -41,6 +42,7 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
     private readonly models: EmbeddingModels,
     private readonly indexes: VectorIndexRepository,
     private readonly indexService: VectorIndexService,
+    private readonly starter: EmbeddingMigrationService,
   ) {}
 
   /** Embedded mode runs migrations in this process, and resumes the ones a restart cut off. */
@@ -54,8 +56,12 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
     this.stopping = true;
   }
 
-  /** Enqueues every running migration again (idempotent per migration). */
+  /**
+   * Enqueues every running migration again (idempotent per migration), after starting those of
+   * collections that follow a default model which changed since they were embedded.
+   */
   async recover(): Promise<number> {
+    await this.starter.followDefaultModel();
     const ids = await this.migrations.runningIds();
     for (const migrationId of ids) await this.queue.enqueue({ migrationId });
     if (ids.length > 0) this.logger.log({ migrations: ids }, 'resuming embedding migrations');
