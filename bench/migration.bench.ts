@@ -14,7 +14,7 @@ import { summary } from './support/bench-harness';
 import { docIdOf, loadDataset } from './support/eval-data';
 
 /**
- * npm run bench:migration [-- --data <BEIR dir>] [--queries N]
+ * npm run bench:migration [-- --data <BEIR dir>] [--limit N documents] [--queries N]
  *
  * Changing a collection's embedding model while it serves searches: SciFact (5,183 abstracts) is
  * ingested with the local hashing embedder (384-d), then `collection/update` moves it to an
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   const queriesAt = args.indexOf('--queries');
   const queryCount = queriesAt >= 0 ? Number(args[queriesAt + 1]) : 300;
   const data = loadDataset(dataPath);
+  const limitAt = args.indexOf('--limit');
+  if (limitAt >= 0) data.corpus = data.corpus.slice(0, Number(args[limitAt + 1]));
 
   const upstream = new LocalHashEmbedder(256);
   const fake = await FakeOpenAiServer.start({ embeddingFor: (text) => upstream.embedText(text) });

@@ -23,6 +23,8 @@ const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 const KB = '/api/knowledge';
 const TARGET = 'fake-embed-96';
 const DOC_COUNT = 12;
+/** One distinct word per document, so a search finds exactly one. */
+const TREES = ['alder', 'birch', 'cedar', 'dogwood', 'elm', 'fir', 'ginkgo', 'hazel', 'juniper', 'larch', 'maple', 'oak'];
 
 function startProcess(main: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
@@ -45,6 +47,8 @@ async function post(baseUrl: string, path: string, body: unknown): Promise<any> 
 }
 
 describe('a killed process resumes an embedding migration and loses nothing', () => {
+  // Each test starts real processes (PGlite's initdb in WASM among them): slow on a loaded machine.
+  jest.setTimeout(300_000);
   let fake: FakeOpenAiServer;
   let modelEnv: Record<string, string>;
 
@@ -67,7 +71,7 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
   async function migrateHalfway(baseUrl: string, name: string): Promise<void> {
     await post(baseUrl, `${KB}/collection/create`, { name });
     for (let i = 0; i < DOC_COUNT; i++) {
-      await post(baseUrl, `${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: `doc-${i}`, content: `Note ${i} of ${name}: the ferry number ${i} leaves at ${i + 6} o'clock.` });
+      await post(baseUrl, `${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: `doc-${i}`, content: `Note ${i} of ${name}: the ${TREES[i]} ferry leaves the pier at dawn.` });
     }
     for (let i = 0; i < DOC_COUNT; i++) {
       const status = await until(`doc-${i} processed`, async () => {
@@ -104,9 +108,9 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
     const points = (await post(baseUrl, `${KB}/point/list`, { collection_name: name, limit: 100 })).data;
     expect(points.total_num).toBe(DOC_COUNT);
     expect(new Set(points.point_list.map((p: { point_id: string }) => p.point_id)).size).toBe(DOC_COUNT);
-    const found = (await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: name, query: 'ferry number 7', limit: 1, dense_weight: 1 })).data;
+    const found = (await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: name, query: 'juniper ferry', limit: 1, dense_weight: 1 })).data;
     expect(found.embedding_model).toBe(TARGET);
-    expect(found.result_list[0].doc_info.doc_id).toBe('doc-7');
+    expect(found.result_list[0].doc_info.doc_id).toBe('doc-8');
   }
 
   it('embedded: the API process is killed mid-migration and finishes it after restart', async () => {
@@ -188,9 +192,9 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
       // No worker at all: the migration waits, and searches still answer with the old model.
       const info = (await stack.post(`${KB}/collection/info`, { collection_name: 'killed' })).body.data;
       expect(info.embedding_migration.status).toBe('running');
-      const meanwhile = (await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'killed', query: 'ferry number 7', limit: 1 })).body.data;
+      const meanwhile = (await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'killed', query: 'juniper ferry', limit: 1 })).body.data;
       expect(meanwhile.embedding_model).toBe(LOCAL_EMBEDDING_MODEL);
-      expect(meanwhile.result_list[0].doc_info.doc_id).toBe('doc-7');
+      expect(meanwhile.result_list[0].doc_info.doc_id).toBe('doc-8');
 
       worker = startProcess(WORKER_MAIN, workerEnv);
       await expectSwitched(stack.baseUrl, 'killed', await finished(stack.baseUrl, 'killed'));

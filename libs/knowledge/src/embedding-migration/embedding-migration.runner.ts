@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DB, Db } from '@fjord/database';
@@ -131,7 +132,9 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
       let found = 0;
       for (;;) {
         if (this.stopping) throw new Error('shutting down');
+        const readStarted = performance.now();
         const batch = await this.migrations.pending(m.collectionId, m.targetColumn, after, batchSize);
+        let heldMs = performance.now() - readStarted;
         if (batch.length === 0) break;
         found += batch.length;
         after = batch[batch.length - 1].id;
@@ -143,8 +146,13 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
         } else if (got !== dimension) {
           throw new Error(`${m.targetModel} returned ${got}-dimensional vectors after ${dimension}-dimensional ones`);
         }
+        const writeStarted = performance.now();
         const filled = await this.migrations.fill(m.collectionId, m.targetColumn, batch, vectors);
         await this.advanceOrStop(m.id, { addPointsDone: filled });
+        heldMs += performance.now() - writeStarted;
+        // Where the migration shares the only connection with searches (PGlite), it steps aside after
+        // each batch for as long as the batch held it, so searches get at least half the database.
+        if (this.indexes.buildsBlock) await new Promise((resolve) => setTimeout(resolve, Math.min(heldMs, 5_000)));
       }
       if (found === 0) break;
     }
