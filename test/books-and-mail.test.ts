@@ -148,5 +148,19 @@ describe.each(BACKENDS)('e-books, e-mails and RTF (%s)', (backend) => {
     expect(failed.process_status).toBe(1);
     expect(failed.failed_code).toBe(4);
     expect(failed.failed_reason).toBe('EPUB unpacks to more than 8 MiB (MAX_DECOMPRESSED_BYTES); it may be a zip bomb');
+
+    // The same limit holds for an EPUB attached to an e-mail: the whole e-mail fails, naming it.
+    const mailWithBomb = buildEml({
+      from: 'a@example.com',
+      to: 'b@example.com',
+      subject: 'Reading',
+      date: 'Tue, 3 Mar 2026 10:00:00 +0000',
+      text: 'A book for the crossing.',
+      attachments: [{ fileName: 'bomb.epub', contentType: 'application/epub+zip', bytes: bomb }],
+    });
+    const mailFailed = await ingest('bomb-mail', 'reading.eml', mailWithBomb);
+    expect(mailFailed.process_status).toBe(1);
+    expect(mailFailed.failed_code).toBe(4);
+    expect(mailFailed.failed_reason).toBe('attachment bomb.epub: EPUB unpacks to more than 8 MiB (MAX_DECOMPRESSED_BYTES); it may be a zip bomb');
   });
 });

@@ -254,11 +254,14 @@ const SAFETY_PDF = buildPdf([
     await expect(answer.textContent()).resolves.toMatch(/two technicians/);
     await expect(answer.getByTestId('usage').textContent()).resolves.toMatch(/cached \d+/);
     const citation = answer.getByTestId('citation').filter({ hasText: 'safety.pdf' }).first();
+    // The citation names the page it stands on, and so does the chunk it opens.
+    await expect(citation.textContent()).resolves.toMatch(/safety\.pdf #\d+, p\. 1$/);
     await expectAccessible();
     await citation.click();
     await page.getByRole('heading', { name: 'Chunks of safety.pdf' }).waitFor();
     const highlighted = page.locator('[data-testid=chunk][aria-current=true]');
     await expect(highlighted.textContent()).resolves.toContain('two technicians');
+    await expect(highlighted.getByTestId('chunk-position').textContent()).resolves.toBe('p. 1');
   }, 60_000);
 
   it('creates a bot, mints a temporary key for it and the key works for that bot', async () => {

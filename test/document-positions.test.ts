@@ -35,12 +35,15 @@ describe.each(BACKENDS)('document positions and OCR (%s)', (backend) => {
     await upload(stack, 'pump', 'pump.pdf', buildPdf(pages));
     expect((await waitForDocument(stack, { collection_name: 'manuals', doc_id: 'pump' })).process_status).toBe(0);
 
+    // Each page draws its one line in 12 pt Helvetica with its baseline at (72, 720) in PDF points.
+    const boxes = [1, 2, 3].map((page) => ({ page, x: 72, y: 720, width: expect.any(Number), height: 12 }));
     const info = await stack.post(`${KB}/point/info`, { collection_name: 'manuals', point_id: 'pump-0' });
-    expect(info.body.data.position).toEqual({ page: 1, page_end: 3 });
+    expect(info.body.data.position).toEqual({ page: 1, page_end: 3, boxes });
+    expect(info.body.data.position.boxes[2].width).toBeGreaterThan(info.body.data.position.boxes[1].width);
 
     const search = await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'manuals', query: 'recalibration pressure sensor technicians' });
     const hit = search.body.data.result_list.find((item: any) => item.doc_info.doc_id === 'pump');
-    expect(hit.position).toEqual({ page: 1, page_end: 3 });
+    expect(hit.position).toEqual({ page: 1, page_end: 3, boxes });
 
     fake.reset();
     const chat = await stack.post(`${KB}/chat/completions`, {
@@ -50,7 +53,7 @@ describe.each(BACKENDS)('document positions and OCR (%s)', (backend) => {
     });
     expect(chat.status).toBe(200);
     const reference = chat.body.data.references.find((r: any) => r.doc_id === 'pump');
-    expect(reference.position).toEqual({ page: 1, page_end: 3 });
+    expect(reference.position).toEqual({ page: 1, page_end: 3, boxes });
     const prompt = JSON.stringify(fake.chatRequests()[0].messages);
     expect(prompt).toContain('(pump.pdf, pp. 1-3) Pump manual overview.');
   });

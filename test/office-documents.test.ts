@@ -1,5 +1,6 @@
 import { findLibreOffice } from '@fjord/ingestion/parsers/legacy-office.parser';
 import { buildWorkbook, buildZipBomb, officeFixture, type SheetSpec } from './support/office-fixtures';
+import { call, createBot } from './bots-harness';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TestStack, startTestStack, uploadDocument, waitForDocument } from './support/test-stack';
 
@@ -139,6 +140,19 @@ describe.each(BACKENDS)('office documents (%s)', (backend) => {
     expect(reference.position).toEqual({ slide: 1 });
     expect(reference.chunk_title).toBe('Harbour safety briefing');
     expect(JSON.stringify(fake.chatRequests()[0].messages)).toContain('(harbour.pptx, slide 1) Life jackets are stored in locker seven.');
+  });
+
+  it('names the sheet and the slide in bot references', async () => {
+    const bot = await createBot(stack, { name: 'Harbour bot', model: 'Doubao-1.5-pro-32k', knowledge: { collections: [{ name: COLLECTION }], limit: 8 } });
+    fake.reset();
+    const slideAnswer = await call(stack, 'POST', `/api/v2/bots/${bot.id}/chat`, { messages: [{ role: 'user', content: 'When is the spring inspection of the lifeboats?' }] });
+    expect(slideAnswer.status).toBe(200);
+    const slideRef = (slideAnswer.body as any).choices[0].message.references.find((r: any) => r.doc_id === 'deck-pptx');
+    expect(slideRef).toMatchObject({ chunk_title: 'Harbour safety briefing', position: { slide: 1 } });
+
+    const sheetAnswer = await call(stack, 'POST', `/api/v2/bots/${bot.id}/chat`, { messages: [{ role: 'user', content: 'What does the icebreaker charter for the glacier survey cost?' }] });
+    const sheetRef = (sheetAnswer.body as any).choices[0].message.references.find((r: any) => r.doc_id === 'budget-xlsx');
+    expect(sheetRef).toMatchObject({ chunk_title: 'Budget', position: { sheet: 'Budget', row_start: 2, row_end: 4 } });
   });
 
   it('indexes an odt by its headings', async () => {

@@ -79,7 +79,7 @@ describe.each(BACKENDS)('chunk diffusion, chunk_group and the dense index (%s)',
     expect(state?.indexName).toMatch(/^points_hnsw_c\d+_w\d+$/);
     // The index must be usable by the dense query's expression and predicate. At 3,000 rows the planner
     // rightly prefers an exact sort once ef_search reaches 100 (pgvector's cost grows with it), so the plan
-    // is asked at 40; bench:search checks it at 100k rows with the configured 100.
+    // is asked at 40; bench:search checks it at 100k rows with the configured ef_search.
     const plan = await stack.app.get(SearchRepository).explainDense({ state: state!, vector: embedder.embedText('harbour topic 3'), k: 20, efSearch: 40 });
     expect(plan).toContain(`Index Scan using ${state!.indexName}`);
 

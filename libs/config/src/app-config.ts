@@ -148,8 +148,8 @@ export const envSchema = z.object({
   ONNX_THREADS: int(1, 256).optional(),
 
   HNSW_M: int(2, 100).default(16),
-  HNSW_EF_CONSTRUCTION: int(4, 1000).default(64),
-  HNSW_EF_SEARCH: int(1, 1000).default(100),
+  HNSW_EF_CONSTRUCTION: int(4, 1000).default(128),
+  HNSW_EF_SEARCH: int(1, 1000).default(200),
   BM25_K1: num(0, 10).default(1.2),
   BM25_B: num(0, 1).default(0.75),
 

@@ -4873,6 +4873,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 /** @description unix milliseconds */
                                 process_time: number;
@@ -5014,6 +5027,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             /** @description unix milliseconds */
                             process_time: number;
@@ -5153,6 +5179,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             /** @description unix milliseconds */
                             process_time: number;
@@ -5496,6 +5535,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 recall_position: number;
                                 rerank_position?: number;
@@ -5679,6 +5731,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 recall_position: number;
                                 rerank_position?: number;
@@ -6578,6 +6643,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -6644,6 +6722,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -6993,6 +7084,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -7061,6 +7165,19 @@ export interface operations {
                                         row_end?: number;
                                         /** @description slide number (pptx, odp, ppt), 1-based */
                                         slide?: number;
+                                        /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                        boxes?: {
+                                            /** @description page of the line, 1-based */
+                                            page: number;
+                                            /** @description left edge, in PDF points from the left of the page */
+                                            x: number;
+                                            /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                            y: number;
+                                            /** @description width in PDF points */
+                                            width: number;
+                                            /** @description height in PDF points (the font size): the line spans y to y + height */
+                                            height: number;
+                                        }[];
                                     };
                                     url?: string;
                                     score: number;
@@ -7236,6 +7353,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7320,6 +7450,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7490,6 +7633,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7574,6 +7730,19 @@ export interface operations {
                                 row_end?: number;
                                 /** @description slide number (pptx, odp, ppt), 1-based */
                                 slide?: number;
+                                /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                boxes?: {
+                                    /** @description page of the line, 1-based */
+                                    page: number;
+                                    /** @description left edge, in PDF points from the left of the page */
+                                    x: number;
+                                    /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                    y: number;
+                                    /** @description width in PDF points */
+                                    width: number;
+                                    /** @description height in PDF points (the font size): the line spans y to y + height */
+                                    height: number;
+                                }[];
                             };
                             url?: string;
                             score: number;
@@ -7728,6 +7897,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 url?: string;
                                 score: number;
@@ -7783,6 +7965,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 url?: string;
                                 score: number;
@@ -7919,6 +8114,19 @@ export interface operations {
                                     row_end?: number;
                                     /** @description slide number (pptx, odp, ppt), 1-based */
                                     slide?: number;
+                                    /** @description (ext) PDFs with a text layer: the box of each line of the chunk, in reading order, so a viewer can highlight the passage */
+                                    boxes?: {
+                                        /** @description page of the line, 1-based */
+                                        page: number;
+                                        /** @description left edge, in PDF points from the left of the page */
+                                        x: number;
+                                        /** @description baseline, in PDF points from the bottom of the page (the PDF's own user space) */
+                                        y: number;
+                                        /** @description width in PDF points */
+                                        width: number;
+                                        /** @description height in PDF points (the font size): the line spans y to y + height */
+                                        height: number;
+                                    }[];
                                 };
                                 recall_position: number;
                                 rerank_position?: number;

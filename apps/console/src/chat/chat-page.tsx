@@ -5,7 +5,8 @@ import { Link } from 'react-router';
 import { api, jsonData } from '../api/client';
 import { useSession } from '../auth/session';
 import { useCollections } from '../collections/collections.queries';
-import { useT } from '../i18n/i18n';
+import { type Translate, useT } from '../i18n/i18n';
+import { positionLabel } from '../shell/position-label';
 import { type ChatMessage, type ChatUsage, type Citation, streamBotChat, streamKnowledgeChat } from './chat.stream';
 
 interface Turn extends ChatMessage {
@@ -15,6 +16,12 @@ interface Turn extends ChatMessage {
 
 function citationHref(c: Citation) {
   return `/collections/${encodeURIComponent(c.collection)}/documents/${encodeURIComponent(c.docId)}?point=${encodeURIComponent(c.pointId)}`;
+}
+
+/** `handbook.pdf #3, p. 2`: the cited chunk and, where the format has one, its page, sheet rows or slide. */
+function citationText(c: Citation, t: Translate): string {
+  const where = positionLabel(c.position, t);
+  return where ? `${c.title}, ${where}` : c.title;
 }
 
 /** Chat playground: a bot or some collections, streamed answers, citations that open the cited chunk. */
@@ -113,11 +120,11 @@ export default function ChatPage() {
                   // A scoped key may not open chunk pages, so its citations are named, not linked.
                   scoped ? (
                     <Text key={`${c.index}-${c.pointId}`} size="sm" data-testid="citation">
-                      [{c.index}] {c.title}
+                      [{c.index}] {citationText(c, t)}
                     </Text>
                   ) : (
                     <Anchor key={`${c.index}-${c.pointId}`} component={Link} to={citationHref(c)} size="sm" data-testid="citation">
-                      [{c.index}] {c.title}
+                      [{c.index}] {citationText(c, t)}
                     </Anchor>
                   ),
                 )}

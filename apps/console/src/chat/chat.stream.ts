@@ -1,6 +1,7 @@
 import { api, errorMessage } from '../api/client';
 import type { paths } from '../api/schema';
 import { readEventStream } from '../api/sse';
+import type { ChunkPosition } from '../shell/position-label';
 
 type KnowledgeChatBody = paths['/api/knowledge/chat/completions']['post']['requestBody']['content']['application/json'];
 type KnowledgeChatEvent = paths['/api/knowledge/chat/completions']['post']['responses']['200']['content']['text/event-stream'];
@@ -17,6 +18,8 @@ export interface Citation {
   docId: string;
   pointId: string;
   score: number;
+  /** (ext) page, sheet rows or slide of the passage. */
+  position?: ChunkPosition;
 }
 
 export interface ChatUsage {
@@ -50,7 +53,7 @@ export async function streamKnowledgeChat(model: string, collections: string[], 
     if (event.data.generated_answer) callbacks.onDelta(event.data.generated_answer);
     if (event.data.references) {
       callbacks.onCitations(
-        event.data.references.map((r) => ({ index: r.index, title: `${r.doc_name} #${r.chunk_id}`, collection: r.collection_name, docId: r.doc_id, pointId: r.point_id, score: r.score })),
+        event.data.references.map((r) => ({ index: r.index, title: `${r.doc_name} #${r.chunk_id}`, collection: r.collection_name, docId: r.doc_id, pointId: r.point_id, score: r.score, position: r.position })),
       );
     }
     if (event.data.usage) {
@@ -79,6 +82,7 @@ export async function streamBotChat(botId: string, messages: ChatMessage[], call
           // Point ids are <doc_id>-<chunk_id>.
           pointId: `${r.doc_id}-${r.chunk_id}`,
           score: r.score,
+          position: r.position,
         })),
       );
     }

@@ -2,6 +2,7 @@ import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Pagination, Sta
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { useT } from '../i18n/i18n';
+import { positionLabel } from '../shell/position-label';
 import { ChunkEditor } from './chunk-editor';
 import { type Point, useChunkMutations, useDocumentChunks, useDocumentInfo } from './chunks.queries';
 
@@ -66,6 +67,11 @@ export default function ChunksPage() {
               <Text fw={600} size="sm">
                 {point.chunk_title || t('chunks.untitled')}
               </Text>
+              {point.position && (
+                <Text size="xs" c="dimmed" data-testid="chunk-position">
+                  {positionLabel(point.position, t)}
+                </Text>
+              )}
             </Group>
             <Group gap="xs" wrap="nowrap">
               <Button size="xs" variant="light" onClick={() => setEditing(point)} aria-label={t('chunks.editNamed', { id: point.chunk_id })}>

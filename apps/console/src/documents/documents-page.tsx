@@ -11,6 +11,7 @@ import { ConsoleModal } from '../shell/console-modal';
 
 const PAGE_SIZE = 50;
 const DOC_TYPES = ['', 'md', 'txt', 'pdf', 'docx', 'html', 'csv', 'json', 'epub', 'eml', 'msg', 'rtf'];
+const OFFICE_DOC_TYPES = ['xlsx', 'xls', 'ods', 'pptx', 'odp', 'ppt', 'odt', 'doc'];
 
 export default function DocumentsPage() {
   const t = useT();
@@ -48,7 +49,7 @@ export default function DocumentsPage() {
         <TextInput label={t('documents.filterDocId')} value={docIdInput} onChange={(e) => (setDocIdInput(e.currentTarget.value), setPage(1))} />
         <NativeSelect
           label={t('documents.filterType')}
-          data={DOC_TYPES.map((value) => ({ value, label: value || t('documents.allTypes') }))}
+          data={[...DOC_TYPES, ...OFFICE_DOC_TYPES].map((value) => ({ value, label: value || t('documents.allTypes') }))}
           value={docType}
           onChange={(e) => (setDocType(e.currentTarget.value), setPage(1))}
         />

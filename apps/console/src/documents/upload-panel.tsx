@@ -15,6 +15,7 @@ interface UploadRow {
 }
 
 const ACCEPT = ['.md', '.markdown', '.txt', '.pdf', '.docx', '.html', '.htm', '.csv', '.json', '.epub', '.eml', '.msg', '.rtf'];
+const OFFICE_ACCEPT = ['.xlsx', '.xls', '.ods', '.pptx', '.odp', '.ppt', '.odt', '.doc'];
 let nextId = 1;
 
 /** Drag-and-drop upload of many files at once; each file shows its own progress. */
@@ -44,7 +45,7 @@ export function UploadPanel({ collection, replaceDocId, onDone }: { collection: 
         <Stack align="center" gap={4} py="md" style={{ pointerEvents: 'none' }}>
           <Text fw={500}>{replaceDocId ? t('documents.replaceDrop') : t('documents.drop')}</Text>
           <Text size="sm" c="dimmed">
-            {ACCEPT.join(' ')}
+            {[...ACCEPT, ...OFFICE_ACCEPT].join(' ')}
           </Text>
         </Stack>
       </Dropzone>

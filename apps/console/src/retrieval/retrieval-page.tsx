@@ -6,6 +6,7 @@ import { api, vikingData } from '../api/client';
 import type { paths } from '../api/schema';
 import { useCollections } from '../collections/collections.queries';
 import { useT } from '../i18n/i18n';
+import { positionLabel } from '../shell/position-label';
 
 type SearchBody = paths['/api/knowledge/collection/search_knowledge']['post']['requestBody']['content']['application/json'];
 type Signal = { rank: number; score: number } | null | undefined;
@@ -158,6 +159,11 @@ export default function RetrievalPage() {
                     >
                       {hit.doc_info.doc_name} #{hit.chunk_id}
                     </Anchor>
+                    {hit.position && (
+                      <Text span size="xs" c="dimmed" ml="xs" data-testid="result-position">
+                        {positionLabel(hit.position, t)}
+                      </Text>
+                    )}
                     {hit.chunk_title && (
                       <Text size="xs" c="dimmed">
                         {hit.chunk_title}

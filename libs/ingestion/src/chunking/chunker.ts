@@ -1,5 +1,6 @@
+import type { PositionBox } from '@fjord/knowledge/points/point-position';
 import { countTokens } from '@fjord/text';
-import type { ParsedDocument } from '../parsers/parsed-document';
+import type { PageLine, ParsedDocument } from '../parsers/parsed-document';
 import { type Chunk, type ChunkOptions, DEFAULT_CHUNK_OPTIONS, MIN_CHUNK_LENGTH } from './chunk';
 import { type DraftChunk, headingPath } from './draft-chunk';
 import { type Section, splitMarkdownSections } from './markdown-sections';
@@ -136,6 +137,7 @@ async function chunkPlain(doc: Extract<ParsedDocument, { kind: 'plain' }>, chunk
     }
   }
   const chunks = mergeSmall ? mergeSmallChunks(drafts, chunkLength) : drafts;
+  const lines = doc.lines ? locateLines(doc.pages, doc.lines, pageStarts) : [];
   let cursor = 0;
   return chunks.map((chunk, chunkId) => {
     const result: Chunk = { chunkId, title: headingPath(chunk.headings) || (doc.title ?? ''), content: chunk.content, tokenCount: chunk.tokenCount };
@@ -145,9 +147,52 @@ async function chunkPlain(doc: Extract<ParsedDocument, { kind: 'plain' }>, chunk
       const page = pageAt(pageStarts, span.start);
       const pageEnd = pageAt(pageStarts, Math.max(span.start, span.end - 1));
       result.position = pageEnd > page ? { page, page_end: pageEnd } : { page, page_end: page };
+      const boxes = boxesWithin(lines, span);
+      if (boxes.length > 0) result.position.boxes = boxes;
     }
     return result;
   });
+}
+
+type LocatedLine = { start: number; end: number; box: PositionBox };
+
+/**
+ * Where each text-layer line stands in the joined pages, found in order page by page. Lines the PDF
+ * cleanup removed (running headers, page numbers) are not found and keep no box; a line hyphenated
+ * at its end is found without its hyphen, as the cleanup joined it to the next.
+ */
+function locateLines(pages: string[], lines: PageLine[][], pageStarts: number[]): LocatedLine[] {
+  const located: LocatedLine[] = [];
+  pages.forEach((page, i) => {
+    let cursor = 0;
+    for (const line of lines[i] ?? []) {
+      let probe = line.text;
+      let at = page.indexOf(probe, cursor);
+      if (at < 0 && probe.endsWith('-')) {
+        probe = probe.slice(0, -1);
+        at = page.indexOf(probe, cursor);
+      }
+      if (at < 0) continue;
+      cursor = at + probe.length;
+      const box = { page: i + 1, x: line.x, y: line.y, width: line.width, height: line.height };
+      located.push({ start: pageStarts[i] + at, end: pageStarts[i] + cursor, box });
+    }
+  });
+  return located;
+}
+
+/** Boxes of the lines that overlap the chunk's span (lines are in text order). */
+function boxesWithin(lines: LocatedLine[], span: { start: number; end: number }): PositionBox[] {
+  let low = 0;
+  let high = lines.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (lines[middle].end <= span.start) low = middle + 1;
+    else high = middle;
+  }
+  const boxes: PositionBox[] = [];
+  for (let i = low; i < lines.length && lines[i].start < span.end; i++) boxes.push(lines[i].box);
+  return boxes;
 }
 
 /** Where `content` lies in `text`, searching from `from`: by its first and last words, since chunking trims and merges. */

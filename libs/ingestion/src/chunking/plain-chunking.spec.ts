@@ -59,15 +59,23 @@ describe('page positions', () => {
       const word = words.find((w) => chunk.content.includes(w)) as string;
       expect(page).toBe(words.indexOf(word) + 1);
     }
-    expect(chunks[0].position).toEqual({ page: 1, page_end: 1 });
-    expect(chunks.at(-1)?.position).toEqual({ page: 6, page_end: 6 });
+    expect(chunks[0].position).toMatchObject({ page: 1, page_end: 1 });
+    expect(chunks.at(-1)?.position).toMatchObject({ page: 6, page_end: 6 });
+    // Every line box of a chunk is on one of the chunk's pages.
+    for (const chunk of chunks) {
+      for (const box of chunk.position?.boxes ?? []) {
+        expect(box.page).toBeGreaterThanOrEqual(chunk.position?.page as number);
+        expect(box.page).toBeLessThanOrEqual(chunk.position?.page_end as number);
+      }
+    }
   });
 
   it('gives a chunk that spans a page break both pages', async () => {
     const doc = await parseDocument(buildPdf([['Short first page.'], ['Short second page.']]), 'pdf');
     const chunks = await chunkDocument(doc);
     expect(chunks).toHaveLength(1);
-    expect(chunks[0].position).toEqual({ page: 1, page_end: 2 });
+    expect(chunks[0].position).toMatchObject({ page: 1, page_end: 2 });
+    expect(chunks[0].position?.boxes?.map((box) => box.page)).toEqual([1, 2]);
   });
 
   it('gives plain text without pages no position', async () => {

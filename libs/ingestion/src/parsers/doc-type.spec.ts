@@ -17,6 +17,10 @@ describe('doc types', () => {
     ['old.xls', 'xls'],
     ['deck.pptx', 'pptx'],
     ['letter.doc', 'doc'],
+    ['Harbour.EPUB', 'epub'],
+    ['re: audit.eml', 'eml'],
+    ['Outlook item.msg', 'msg'],
+    ['fees.rtf', 'rtf'],
   ])('%s -> %s', (name, type) => {
     expect(docTypeFromFileName(name)).toBe(type);
   });

@@ -8,11 +8,24 @@
  */
 export type ParsedDocument =
   | { kind: 'text'; title?: string; markdown: string }
-  | { kind: 'plain'; title?: string; pages: string[]; paged: boolean }
+  | { kind: 'plain'; title?: string; pages: string[]; paged: boolean; lines?: PageLine[][] }
   | { kind: 'table'; title?: string; header: string[]; rows: string[][] }
   | { kind: 'sheets'; title?: string; sheets: ParsedSheet[] }
   | { kind: 'slides'; title?: string; slides: ParsedSlide[] }
   | { kind: 'parts'; title?: string; parts: DocumentPart[] };
+
+/**
+ * A line of a PDF's text layer (one entry of `lines` per page, in reading order) with its box in PDF
+ * points: (x, y) is the bottom-left corner in the page's user space (origin bottom-left, as in the
+ * PDF), y on the text's baseline; height is the font size.
+ */
+export interface PageLine {
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** A chapter, an e-mail's headers or body, an attachment: its title leads the title of each of its chunks. */
 export interface DocumentPart {

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { definePDFJSModule, extractText, getDocumentProxy } from 'unpdf';
+import { definePDFJSModule, getDocumentProxy } from 'unpdf';
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
 import type { DocumentLimits } from './document-limits';
 import { cleanPdfPages } from './pdf-page-cleanup';
-import type { ParsedDocument } from './parsed-document';
+import type { PageLine, ParsedDocument } from './parsed-document';
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
@@ -37,13 +37,21 @@ export async function parsePdf(bytes: Buffer, limits: DocumentLimits, ocrText?: 
     if (pdf.numPages > limits.maxPages) {
       throw new PermanentError(FailedCode.TooLarge, `PDF has ${pdf.numPages} pages; at most ${limits.maxPages} are accepted (MAX_DOCUMENT_PAGES)`);
     }
-    const { text } = await extractText(pdf, { mergePages: false });
+    const text: string[] = [];
+    const lines: PageLine[][] = [];
+    for (let number = 1; number <= pdf.numPages; number++) {
+      const page = await readPage(pdf, number);
+      text.push(page.text);
+      lines.push(page.lines);
+    }
     const pages = cleanPdfPages(text.map(cleanPage));
     const scanned = pages.flatMap((page, i) => (page.replace(/\s+/g, '').length < MIN_TEXT_LAYER_CHARS ? [i + 1] : []));
     const missing = scanned.filter((page) => ocrText?.[page] === undefined);
     if (missing.length > 0) throw new NeedsOcrError(missing, pages.length);
     const merged = pages.map((page, i) => (ocrText?.[i + 1] !== undefined ? ocrText[i + 1] : page));
-    return { kind: 'plain', title: await readTitle(pdf), pages: merged, paged: true };
+    // An OCR'd page keeps no boxes: they would be the (empty) text layer's.
+    const boxes = lines.map((pageLines, i) => (ocrText?.[i + 1] !== undefined ? [] : pageLines));
+    return { kind: 'plain', title: await readTitle(pdf), pages: merged, paged: true, lines: boxes };
   } finally {
     await pdf.destroy();
   }
@@ -58,6 +66,56 @@ export class NeedsOcrError extends Error {
     super(`${pages.length} of ${pageCount} PDF pages have no text layer and need OCR`);
     this.name = 'NeedsOcrError';
   }
+}
+
+interface TextItem {
+  str?: string;
+  hasEOL?: boolean;
+  transform: number[];
+  width: number;
+  height: number;
+}
+
+/**
+ * A page's text as PDF.js gives it (items joined, a line break after each item that ends a line),
+ * and the box of every line: the union of its items' boxes.
+ */
+async function readPage(pdf: PdfDocument, number: number): Promise<{ text: string; lines: PageLine[] }> {
+  const page = await pdf.getPage(number);
+  try {
+    const content = await page.getTextContent();
+    let text = '';
+    const lines: PageLine[] = [];
+    let line: { text: string; left: number; right: number; bottom: number; height: number } | undefined;
+    const endLine = (): void => {
+      if (line && line.text.trim() !== '') {
+        lines.push({ text: line.text.trim(), x: round(line.left), y: round(line.bottom), width: round(line.right - line.left), height: round(line.height) });
+      }
+      line = undefined;
+    };
+    for (const item of content.items as TextItem[]) {
+      if (item.str == null) continue;
+      text += item.str + (item.hasEOL ? '\n' : '');
+      if (item.str.trim() !== '') {
+        const [, , , , x, y] = item.transform;
+        line ??= { text: '', left: x, right: x + item.width, bottom: y, height: item.height };
+        line.left = Math.min(line.left, x);
+        line.right = Math.max(line.right, x + item.width);
+        line.bottom = Math.min(line.bottom, y);
+        line.height = Math.max(line.height, item.height);
+      }
+      if (line) line.text += item.str;
+      if (item.hasEOL) endLine();
+    }
+    endLine();
+    return { text, lines };
+  } finally {
+    page.cleanup();
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 function cleanPage(page: string): string {

@@ -3,6 +3,7 @@ import { INGESTION_QUEUE, IngestionQueue } from '@fjord/jobs';
 import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { ProcessStatus } from '@fjord/knowledge/documents/document-status';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
+import { DB, Db } from '@fjord/database';
 import { MetricsService } from '@fjord/observability';
 import { FailedCode } from '../failed-code';
 
@@ -12,10 +13,15 @@ const STATE_NAMES: Record<number, string> = {
   [ProcessStatus.Deleting]: 'deleting',
 };
 
+/** The advisory lock that elects one recovering process at a time (the migrator's is 727_001). */
+const RECOVERY_LOCK_KEY = 727_002;
+
 /**
  * The documents table is the truth; the queue is a cache of it. At start (and periodically) every
  * unfinished document is enqueued again (job ids make this idempotent) and interrupted deletions
- * are finished.
+ * are finished. On PostgreSQL one process at a time does this: several workers starting together
+ * would otherwise each walk every unfinished document and race to finish the same deletions; the
+ * others skip that round (their next timer comes soon enough).
  */
 @Injectable()
 export class IngestionRecoveryService {
@@ -26,6 +32,7 @@ export class IngestionRecoveryService {
     @Inject(INGESTION_QUEUE) private readonly queue: IngestionQueue,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DB) private readonly db: Db,
   ) {}
 
   /** Documents whose stage has not moved for INGEST_STUCK_MS fail with a reason instead of hanging unseen. */
@@ -35,7 +42,22 @@ export class IngestionRecoveryService {
     return stuck;
   }
 
-  async recover(): Promise<{ requeued: number; deleted: number }> {
+  /** skipped: another process holds the recovery lock (PostgreSQL only; embedded has one process). */
+  async recover(): Promise<{ requeued: number; deleted: number; skipped?: true }> {
+    if (this.db.kind !== 'postgres') return this.recoverNow();
+    // A transaction-scoped lock: a process that dies mid-recovery releases it with its connection.
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ elected: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS elected', [RECOVERY_LOCK_KEY]);
+      if (!rows[0].elected) {
+        this.logger.debug('recovery skipped: another process is recovering');
+        return { requeued: 0, deleted: 0, skipped: true as const };
+      }
+      this.logger.debug('recovery started');
+      return this.recoverNow();
+    });
+  }
+
+  private async recoverNow(): Promise<{ requeued: number; deleted: number }> {
     await this.failStuck();
     let requeued = 0;
     let deleted = 0;
@@ -48,7 +70,8 @@ export class IngestionRecoveryService {
         requeued++;
       }
     }
-    if (requeued || deleted) this.logger.log({ requeued, deleted }, 'recovered unfinished documents');
+    if (requeued || deleted) this.logger.log({ requeued, deleted }, 'recovery finished');
+    else this.logger.debug({ requeued, deleted }, 'recovery finished');
     return { requeued, deleted };
   }
 
