@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTinyCrossEncoderDir, writeTinyEmbeddingModelDir } from './support/tiny-onnx-models';
@@ -108,5 +109,43 @@ describe('local ONNX models through the HTTP API (embedded)', () => {
     expect(scores[1]).toBeCloseTo(0.5, 6); // nothing in common: logit 0
     expect(scores[2]).toBeGreaterThan(0.8);
     expect(token_usage).toBeGreaterThan(10);
+  });
+
+  describe('start-up of the API process (dist/apps/api/src/main.js)', () => {
+    const apiMain = join(__dirname, '..', 'dist/apps/api/src/main.js');
+    /** Starts the built API with `env` and resolves with its exit code and stderr, or kills it after 90 s. */
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const dataDir = mkdtempSync(join(root, 'data-'));
+        const child = spawn(process.execPath, [apiMain], {
+          env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ADMIN_API_KEY: 'test-admin-key-0123456789', ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stderr });
+        });
+      });
+
+    it('a missing model file stops start-up with one line naming it', async () => {
+      const noModel = join(root, 'no-model');
+      writeTinyEmbeddingModelDir(noModel);
+      rmSync(join(noModel, 'model.onnx'));
+      const { code, stderr } = await run({ EMBEDDING_PROVIDER: 'onnx', EMBEDDING_MODEL_DIR: noModel });
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(`EMBEDDING_MODEL_DIR: ${noModel} has no model.onnx or onnx/model.onnx (`);
+    });
+
+    it('a model that cannot load stops start-up with the directory and the reason', async () => {
+      const broken = join(root, 'broken-reranker');
+      writeTinyCrossEncoderDir(broken);
+      writeFileSync(join(broken, 'model.onnx'), 'not a model');
+      const { code, stderr } = await run({ RERANK_PROVIDER: 'onnx', RERANK_MODEL_DIR: broken });
+      expect(code).not.toBe(0);
+      expect(stderr).toContain(`the ONNX model in ${broken} could not be loaded`);
+    });
   });
 });
