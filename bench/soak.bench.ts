@@ -79,6 +79,9 @@ interface Outcome {
   status: number;
   ms: number;
   api: number;
+  /** For a failure: when (ms into the load) and the start of the answer, for the report. */
+  at?: number;
+  error?: string;
 }
 
 /** A process whose RSS is followed over the run. */
@@ -111,6 +114,8 @@ class Soak {
   private nextDoc = 0;
   private startedAt = 0;
   private readonly logDir = mkdtempSync(join(tmpdir(), 'fjord-soak-'));
+  /** Error-level log lines of every process (pino level 50 and up), grouped by message. */
+  private errorLog: string[] = [];
 
   constructor(private readonly options: Options) {}
 
@@ -295,33 +300,40 @@ class Soak {
     const api = this.apis[apiIndex];
     const started = performance.now();
     let status = 0;
+    let error: string | undefined;
+    const record = (reply: { status: number; body: any }): number => {
+      if (reply.status < 200 || reply.status >= 300) error = JSON.stringify(reply.body).slice(0, 300);
+      return reply.status;
+    };
     try {
       switch (kind) {
         case 'search':
-          status = (await this.post(api, `${KB}/collection/search_knowledge`, { collection_name: COLLECTION, query: this.question(), limit: 5 })).status;
+          status = record(await this.post(api, `${KB}/collection/search_knowledge`, { collection_name: COLLECTION, query: this.question(), limit: 5 }));
           break;
         case 'upload': {
           const { docId, content } = this.nextDocument();
-          status = (await this.post(api, `${KB}/doc/add`, { collection_name: COLLECTION, add_type: 'text', doc_type: 'md', doc_id: docId, content })).status;
+          status = record(await this.post(api, `${KB}/doc/add`, { collection_name: COLLECTION, add_type: 'text', doc_type: 'md', doc_id: docId, content }));
           if (status === 200) this.acknowledged.add(docId);
           break;
         }
         case 'knowledge_chat':
-          status = (await this.post(api, `${KB}/chat/completions`, { model: MODEL, collection_name: COLLECTION, messages: [{ role: 'user', content: this.question() }] })).status;
+          status = record(await this.post(api, `${KB}/chat/completions`, { model: MODEL, collection_name: COLLECTION, messages: [{ role: 'user', content: this.question() }] }));
           break;
         case 'bot_chat':
-          status = (await this.post(api, `/api/v2/bots/${this.botId}/chat`, { messages: [{ role: 'user', content: this.question() }] })).status;
+          status = record(await this.post(api, `/api/v2/bots/${this.botId}/chat`, { messages: [{ role: 'user', content: this.question() }] }));
           break;
         case 'context_turn': {
           const contextId = this.contextIds[Math.floor(Math.random() * this.contextIds.length)];
-          status = (await this.post(api, '/api/v3/context/chat/completions', { model: MODEL, context_id: contextId, messages: [{ role: 'user', content: this.question() }] })).status;
+          status = record(await this.post(api, '/api/v3/context/chat/completions', { model: MODEL, context_id: contextId, messages: [{ role: 'user', content: this.question() }] }));
           break;
         }
       }
-    } catch {
+    } catch (thrown) {
       status = 0;
+      error = String(thrown);
     }
-    this.outcomes.push({ kind, status, ms: performance.now() - started, api: apiIndex });
+    const ms = performance.now() - started;
+    this.outcomes.push({ kind, status, ms, api: apiIndex, ...(error ? { at: Date.now() - this.startedAt, error } : {}) });
   }
 
   private async injectFault(round: number): Promise<void> {
@@ -433,6 +445,7 @@ class Soak {
       await sql.end();
     }
     const crashed = this.tracked.filter((t) => !t.process.running && t.killedAt === undefined).map((t) => `${t.name}: ${t.process.tail(20)}`);
+    this.errorLog = this.tracked.flatMap((t) => errorLines(t.process.logPath).map((line) => `${t.name}: ${line}`));
     return this.report({ loadMs, acknowledged: acknowledged.length, settled, documents, duplicates, orphanPoints, crashed });
   }
 
@@ -467,6 +480,12 @@ class Soak {
     const total = this.outcomes.length;
     const failed = this.outcomes.filter((o) => o.status < 200 || o.status >= 300).length;
     lines.push(`| all | ${total} | ${total - failed} | ${failed} (${((100 * failed) / Math.max(1, total)).toFixed(2)}%) | | |`, '');
+    const failures = this.outcomes.filter((o) => o.error);
+    if (failures.length > 0) {
+      lines.push('Failed requests (first 10):', '');
+      for (const o of failures.slice(0, 10)) lines.push(`- ${((o.at ?? 0) / 1000).toFixed(1)} s, ${o.kind} via api-${o.api + 1}: ${o.status || 'no response'} ${o.error}`);
+      lines.push('');
+    }
     lines.push('Faults injected:', '');
     for (const f of this.faults) lines.push(`- ${(f.at / 1000).toFixed(0)} s: ${f.kind} (${f.detail})`);
     lines.push(
@@ -483,10 +502,34 @@ class Soak {
       const growth = first && last && first !== last ? `${signedMb(last.bytes - first.bytes)} (${first.mark} to ${last.mark})` : 'n/a';
       lines.push(`| ${t.name}${t.killedAt !== undefined ? ` (killed at ${Math.round(t.killedAt / 1000)} s)` : ''} | ${mb(at('warm'))} | ${mb(at('25%'))} | ${mb(at('50%'))} | ${mb(at('75%'))} | ${mb(at('end') ?? at('killed'))} | ${growth} |`);
     }
+    if (this.errorLog.length > 0) lines.push('', 'Error log lines (message: count):', '', ...this.errorLog.map((line) => `- ${line}`));
     if (result.crashed.length > 0) lines.push('', 'Processes that died on their own:', ...result.crashed.map((c) => `\n${c}`));
     else lines.push('', 'No process died on its own.');
     return lines.join('\n');
   }
+}
+
+/** A process log's error lines (pino JSON, level >= 50), as "message (err): count". */
+function errorLines(path: string): string[] {
+  const counts = new Map<string, number>();
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      if ((entry.level ?? 0) < 50) continue;
+      const key = `${entry.msg ?? '?'}${entry.err?.message ? ` (${entry.err.message.slice(0, 160)})` : ''}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    } catch {
+      /* not JSON */
+    }
+  }
+  return [...counts].map(([key, n]) => `${key}: ${n}`);
 }
 
 function signedMb(bytes: number): string {

@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { PgDb } from '@fjord/database';
+import { IngestionRecoveryService } from '@fjord/ingestion/pipeline/ingestion-recovery.service';
+import { DocumentRepository } from '@fjord/knowledge/documents/document.repository';
 import { createTestDatabase, hasPostgres, hasRedis } from './support/test-database';
 import { startTestStack, TestStack, waitForDocument } from './support/test-stack';
 
@@ -60,6 +62,42 @@ postgres('PgDb when its backend is terminated', () => {
     await expect(attempt).rejects.toThrow();
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM rows_written');
     expect(rows[0].n).toBe(0);
+  });
+
+  it('a transaction that may run again (rerunIfRolledBack) whose backend dies before COMMIT is run again and commits once', async () => {
+    let attempts = 0;
+    await db.transaction(
+      async (tx) => {
+        attempts++;
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await tx.query('INSERT INTO rows_written VALUES (1)');
+        if (attempts === 1) {
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+          await pause(200);
+        }
+        await tx.query('INSERT INTO rows_written VALUES (2)');
+      },
+      { rerunIfRolledBack: true },
+    );
+    expect(attempts).toBe(2);
+    const { rows } = await db.query<{ v: number }>('SELECT v FROM rows_written ORDER BY v');
+    expect(rows.map((row) => row.v)).toEqual([1, 2]);
+  });
+
+  it('a read transaction (reader()) whose backend dies between statements is run again whole on a fresh connection', async () => {
+    let attempts = 0;
+    const result = await db.reader().transaction(async (tx) => {
+      attempts++;
+      const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      if (attempts === 1) {
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        await pause(200);
+      }
+      await tx.query("SET LOCAL hnsw.ef_search = '80'");
+      return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM rows_written')).rows[0].n;
+    });
+    expect(result).toBe(0);
+    expect(attempts).toBe(2);
   });
 
   it('a session whose backend dies fails alone, and the pool serves the next caller', async () => {
@@ -154,5 +192,47 @@ services('API and worker while Postgres backends are terminated (services)', () 
     const ids: string[] = points.body.data.point_list.map((p: { point_id: string }) => p.point_id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(points.body.data.point_list.map((p: { doc_info: { doc_id: string } }) => p.doc_info.doc_id))).toEqual(new Set(acknowledged));
+  });
+
+  it("start-up recovery: losing its lock's connection mid-run fails nothing, and the next run is elected again", async () => {
+    const recovery = stack.app.get(IngestionRecoveryService);
+    const documents = stack.app.get(DocumentRepository);
+    const unfinished = documents.unfinished.bind(documents);
+    // While recovery holds its advisory lock, the lock's backend is terminated (as a failover would).
+    const spy = jest.spyOn(documents, 'unfinished').mockImplementationOnce(async () => {
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(pg_terminate_backend(l.pid))::int AS n FROM pg_locks l
+          WHERE l.locktype = 'advisory' AND l.objid = 727002 AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = $1)`,
+        [new URL(stack.config.database.url as string).pathname.slice(1)],
+      );
+      expect(rows[0].n).toBe(1);
+      await pause(200);
+      return unfinished();
+    });
+    try {
+      await expect(recovery.recover()).resolves.toMatchObject({ requeued: expect.any(Number) });
+      expect(spy).toHaveBeenCalledTimes(1);
+      // The lock went with the connection: the next run is elected, not skipped.
+      const next = await recovery.recover();
+      expect(next.skipped).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('start-up recovery skips while another process holds the recovery lock', async () => {
+    const recovery = stack.app.get(IngestionRecoveryService);
+    // Advisory locks belong to one database: the holder connects to the stack's.
+    const holder = new Client({ connectionString: stack.config.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      expect((await holder.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock(727002) AS got')).rows[0].got).toBe(true);
+      expect(await recovery.recover()).toEqual({ requeued: 0, deleted: 0, skipped: true });
+      await holder.query('COMMIT');
+      expect((await recovery.recover()).skipped).toBeUndefined();
+    } finally {
+      await holder.end();
+    }
   });
 });

@@ -23,6 +23,8 @@ const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 const KB = '/api/knowledge';
 const TARGET = 'fake-embed-96';
 const DOC_COUNT = 12;
+/** One distinct word per document, so a search finds exactly one. */
+const TREES = ['alder', 'birch', 'cedar', 'dogwood', 'elm', 'fir', 'ginkgo', 'hazel', 'juniper', 'larch', 'maple', 'oak'];
 
 function startProcess(main: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
@@ -45,6 +47,8 @@ async function post(baseUrl: string, path: string, body: unknown): Promise<any> 
 }
 
 describe('a killed process resumes an embedding migration and loses nothing', () => {
+  // Each test starts real processes (PGlite's initdb in WASM among them): slow on a loaded machine.
+  jest.setTimeout(300_000);
   let fake: FakeOpenAiServer;
   let modelEnv: Record<string, string>;
 
@@ -67,7 +71,7 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
   async function migrateHalfway(baseUrl: string, name: string): Promise<void> {
     await post(baseUrl, `${KB}/collection/create`, { name });
     for (let i = 0; i < DOC_COUNT; i++) {
-      await post(baseUrl, `${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: `doc-${i}`, content: `Note ${i} of ${name}: the ferry number ${i} leaves at ${i + 6} o'clock.` });
+      await post(baseUrl, `${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: `doc-${i}`, content: `Note ${i} of ${name}: the ${TREES[i]} ferry leaves the pier at dawn.` });
     }
     for (let i = 0; i < DOC_COUNT; i++) {
       const status = await until(`doc-${i} processed`, async () => {
@@ -104,9 +108,9 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
     const points = (await post(baseUrl, `${KB}/point/list`, { collection_name: name, limit: 100 })).data;
     expect(points.total_num).toBe(DOC_COUNT);
     expect(new Set(points.point_list.map((p: { point_id: string }) => p.point_id)).size).toBe(DOC_COUNT);
-    const found = (await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: name, query: 'ferry number 7', limit: 1, dense_weight: 1 })).data;
+    const found = (await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: name, query: 'juniper ferry', limit: 1, dense_weight: 1 })).data;
     expect(found.embedding_model).toBe(TARGET);
-    expect(found.result_list[0].doc_info.doc_id).toBe('doc-7');
+    expect(found.result_list[0].doc_info.doc_id).toBe('doc-8');
   }
 
   it('embedded: the API process is killed mid-migration and finishes it after restart', async () => {
@@ -124,6 +128,46 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
       api = startProcess(API_MAIN, env);
       await ready();
       await expectSwitched(baseUrl, 'killed', await finished(baseUrl, 'killed'));
+    } finally {
+      await kill(api);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a changed EMBEDDING_MODEL migrates the collections that follow the default at start-up, not those given a model', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fjord-migration-default-'));
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = { ...modelEnv, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'silent' };
+    const ready = () => until('the API to answer', async () => ((await fetch(`${baseUrl}/health`)).ok ? true : undefined));
+    const model = async (name: string) => (await post(baseUrl, `${KB}/collection/info`, { collection_name: name })).data.pipeline_list[0].index_list[0].index_config.embedding_model;
+    let api = startProcess(API_MAIN, env);
+    try {
+      await ready();
+      for (const name of ['follower', 'pinned']) {
+        await post(baseUrl, `${KB}/collection/create`, { name });
+        await post(baseUrl, `${KB}/doc/add`, { collection_name: name, add_type: 'text', doc_id: 'ferry', content: `The ${name} ferry leaves at noon.` });
+        await until(`the ${name} document`, async () => ((await post(baseUrl, `${KB}/doc/info`, { collection_name: name, doc_id: 'ferry' })).data?.status?.process_status === 0 ? true : undefined));
+      }
+      // Choosing a model, even the current one, pins the collection to it.
+      expect((await post(baseUrl, `${KB}/collection/update`, { collection_name: 'pinned', embedding_model: LOCAL_EMBEDDING_MODEL })).data).toEqual({ embedding_migration: 'unchanged' });
+      await kill(api);
+
+      api = startProcess(API_MAIN, { ...env, EMBEDDING_PROVIDER: 'openai', EMBEDDING_MODEL: TARGET });
+      await ready();
+      const followed = await until('the follower to switch', async () => {
+        const data = (await post(baseUrl, `${KB}/collection/info`, { collection_name: 'follower' })).data;
+        return data.embedding_migration?.status === 'done' ? data : undefined;
+      });
+      expect(followed.embedding_migration).toMatchObject({ source_model: LOCAL_EMBEDDING_MODEL, target_model: TARGET, points_done: 1 });
+      expect(await model('follower')).toBe(TARGET);
+      expect((await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: 'follower', query: 'ferry at noon', limit: 1 })).data.embedding_model).toBe(TARGET);
+      // The pinned one keeps the hashing embedder, which every server can serve.
+      expect((await post(baseUrl, `${KB}/collection/info`, { collection_name: 'pinned' })).data.embedding_migration).toBeUndefined();
+      expect(await model('pinned')).toBe(LOCAL_EMBEDDING_MODEL);
+      const pinnedSearch = (await post(baseUrl, `${KB}/collection/search_knowledge`, { collection_name: 'pinned', query: 'ferry at noon', limit: 1 })).data;
+      expect(pinnedSearch.embedding_model).toBe(LOCAL_EMBEDDING_MODEL);
+      expect(pinnedSearch.result_list[0].doc_info.doc_id).toBe('ferry');
     } finally {
       await kill(api);
       rmSync(dataDir, { recursive: true, force: true });
@@ -148,9 +192,9 @@ describe('a killed process resumes an embedding migration and loses nothing', ()
       // No worker at all: the migration waits, and searches still answer with the old model.
       const info = (await stack.post(`${KB}/collection/info`, { collection_name: 'killed' })).body.data;
       expect(info.embedding_migration.status).toBe('running');
-      const meanwhile = (await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'killed', query: 'ferry number 7', limit: 1 })).body.data;
+      const meanwhile = (await stack.post(`${KB}/collection/search_knowledge`, { collection_name: 'killed', query: 'juniper ferry', limit: 1 })).body.data;
       expect(meanwhile.embedding_model).toBe(LOCAL_EMBEDDING_MODEL);
-      expect(meanwhile.result_list[0].doc_info.doc_id).toBe('doc-7');
+      expect(meanwhile.result_list[0].doc_info.doc_id).toBe('doc-8');
 
       worker = startProcess(WORKER_MAIN, workerEnv);
       await expectSwitched(stack.baseUrl, 'killed', await finished(stack.baseUrl, 'killed'));

@@ -37,6 +37,7 @@ function embeddedTexts(requests: RecordedRequest[], model: string): string[] {
 }
 
 describe.each(BACKENDS)('changing a collection embedding model (%s)', (backend) => {
+  jest.setTimeout(180_000);
   let fake: FakeOpenAiServer;
   let stack: TestStack;
   let db: Db;

@@ -1,4 +1,5 @@
 import * as CFB from 'cfb';
+import iconv from 'iconv-lite';
 import JSZip from 'jszip';
 
 /** Real, minimal DOCX and PDF files built in code, shared by the parser specs and the e2e suites. */
@@ -243,7 +244,7 @@ export function buildEml(mail: MailFixture): Buffer {
  * SheetJS' cfb) holding the message's property streams, one storage per recipient and one per
  * attachment. Strings are UTF-16LE (`001F`), attachment data binary (`0102`).
  */
-export function buildMsg(mail: Omit<MailFixture, 'html'> & { rtfBody?: string }): Buffer {
+export function buildMsg(mail: Omit<MailFixture, 'html'> & { rtfBody?: string; htmlBody?: string; codepage?: number }): Buffer {
   const container = CFB.utils.cfb_new();
   const add = (name: string, bytes: Buffer): void => {
     CFB.utils.cfb_add(container, name, bytes);
@@ -264,7 +265,7 @@ export function buildMsg(mail: Omit<MailFixture, 'html'> & { rtfBody?: string })
   const recipients = [...mail.to.split(',').map((to) => ({ address: to.trim(), type: 1 })), ...(mail.cc ? mail.cc.split(',').map((cc) => ({ address: cc.trim(), type: 2 })) : [])];
   const attachments = mail.attachments ?? [];
   const filetime = BigInt(new Date(mail.date).getTime()) * 10_000n + 116_444_736_000_000_000n;
-  const root = properties(32, [[0x0e060040, filetime]]);
+  const root = properties(32, [[0x0e060040, filetime], ...(mail.codepage ? [[0x3fde0003, mail.codepage] as [number, number]] : [])]);
   root.writeUInt32LE(recipients.length, 8); // next recipient id
   root.writeUInt32LE(attachments.length, 12); // next attachment id
   root.writeUInt32LE(recipients.length, 16);
@@ -273,6 +274,8 @@ export function buildMsg(mail: Omit<MailFixture, 'html'> & { rtfBody?: string })
   add('/__substg1.0_001A001F', unicode('IPM.Note'));
   add('/__substg1.0_0037001F', unicode(mail.subject));
   if (mail.text !== undefined) add('/__substg1.0_1000001F', unicode(mail.text));
+  // PR_HTML: bytes in the message's internet code page (PR_INTERNET_CPID, a fixed-size property).
+  if (mail.htmlBody !== undefined) add('/__substg1.0_10130102', iconv.encode(mail.htmlBody, mail.codepage ? `cp${mail.codepage}` : 'utf8'));
   if (mail.rtfBody !== undefined) {
     // PR_RTF_COMPRESSED in its stored-uncompressed variant ("MELA"): size, raw size, type, CRC, data.
     const raw = Buffer.from(mail.rtfBody, 'latin1');

@@ -62,3 +62,24 @@ export async function withZipEntry(zipBytes: Buffer, name: string, content: stri
   else zip.file(name, content);
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
+
+/**
+ * The zip with the central directory's uncompressed size of `name` set to `declared`: an entry that
+ * lies about its size, so the declared-size check passes and only inflating shows the truth.
+ */
+export function withLyingEntrySize(zipBytes: Buffer, name: string, declared: number): Buffer {
+  const bytes = Buffer.from(zipBytes);
+  const end = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('no end of central directory');
+  let offset = bytes.readUInt32LE(end + 16);
+  for (let i = 0; i < bytes.readUInt16LE(end + 10); i++) {
+    const nameLength = bytes.readUInt16LE(offset + 28);
+    const entryName = bytes.toString('utf8', offset + 46, offset + 46 + nameLength);
+    if (entryName === name) {
+      bytes.writeUInt32LE(declared, offset + 24);
+      return bytes;
+    }
+    offset += 46 + nameLength + bytes.readUInt16LE(offset + 30) + bytes.readUInt16LE(offset + 32);
+  }
+  throw new Error(`${name} is not in the zip`);
+}

@@ -15,6 +15,7 @@ export class EmbeddingMigrationProcessor implements OnApplicationBootstrap, OnAp
   private readonly logger = new Logger(EmbeddingMigrationProcessor.name);
   private worker?: Worker;
   private connection?: Redis;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly runner: EmbeddingMigrationRunner,
@@ -35,6 +36,9 @@ export class EmbeddingMigrationProcessor implements OnApplicationBootstrap, OnAp
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'embedding migration worker error'));
     await this.runner.recover();
+    // A migration whose job was lost (a worker stopped gracefully mid-way, Redis flushed) is found again.
+    this.timer = setInterval(() => void this.runner.recover().catch(() => undefined), Math.max(60_000, this.config.ingestion.lockMs * 2));
+    this.timer.unref();
   }
 
   async process(job: Job): Promise<void> {
@@ -44,6 +48,7 @@ export class EmbeddingMigrationProcessor implements OnApplicationBootstrap, OnAp
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
     await this.worker?.close();
     await this.connection?.quit().catch(() => this.connection?.disconnect());
   }

@@ -30,12 +30,12 @@ export async function createDb(config: Pick<AppConfig, 'database' | 'dataDir' | 
     const settings = { 'hnsw.ef_search': String(config.vectorIndex.efSearch) };
     const primary = new PgDb(database.url, database.poolSize, settings, { applicationName: PRIMARY_APPLICATION_NAME });
     if (database.readUrls.length > 0) {
-      const replicas = database.readUrls.map((url) => ({
-        name: replicaName(url),
+      const replicas = database.readUrls.map((url) => {
         // A replica that stops answering must not hold a read for long: the primary answers instead.
-        db: new PgDb(url, database.poolSize, settings, { applicationName: REPLICA_APPLICATION_NAME, connectTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS }),
-      }));
-      primary.routeReadsTo(new ReadReplicas(primary, replicas, { maxLagMs: database.readMaxLagMs, checkIntervalMs: database.readCheckIntervalMs }));
+        const replica = new PgDb(url, database.poolSize, settings, { applicationName: REPLICA_APPLICATION_NAME, connectTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS });
+        return { name: replicaName(url), db: { ...replica.ownReads, close: () => replica.close() } };
+      });
+      primary.routeReadsTo(new ReadReplicas(primary.ownReads, replicas, { maxLagMs: database.readMaxLagMs, checkIntervalMs: database.readCheckIntervalMs }));
     }
     return primary;
   }

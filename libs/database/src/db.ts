@@ -19,7 +19,7 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn inside BEGIN/COMMIT on one connection; rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs fn on one pinned connection without a transaction (session settings, CREATE INDEX CONCURRENTLY). */
   session<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /**
@@ -42,6 +42,15 @@ export interface Db extends Queryable {
   /** The read replicas' states; undefined when there are none. */
   replicaStatus?(): ReplicaStatus[] | undefined;
   close(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * fn does nothing but its statements, so it may run again: when the connection is lost before
+   * COMMIT was sent (the server then rolled everything back), the whole transaction is run again on
+   * a fresh connection. Never when the loss came during COMMIT, which may have been applied.
+   */
+  rerunIfRolledBack?: boolean;
 }
 
 /** The part of a Db that reads need; `transaction` callbacks given to it must only read. */

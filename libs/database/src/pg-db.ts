@@ -1,5 +1,5 @@
 import { Pool, PoolClient, types } from 'pg';
-import { ConnectionSettings, Db, QueryResult, Queryable, ReadDb, ReplicaStatus, Row } from './db';
+import { ConnectionSettings, Db, QueryResult, Queryable, ReadDb, ReplicaStatus, Row, TransactionOptions } from './db';
 
 // bigint columns (bigserial ids, counts) come back as JS numbers: our ids stay far below 2^53.
 types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -125,8 +125,19 @@ export class PgDb implements Db {
   }
 
   reader(): ReadDb {
-    return this.reads ?? this;
+    return this.reads ?? this.ownReads;
   }
+
+  /**
+   * Pure reads on this database itself: statements as `query`, and transactions that only read,
+   * which are run again whole on a fresh connection when theirs is lost at any point (the server
+   * rolled them back, and they changed nothing), not only at BEGIN as a writing transaction is.
+   */
+  readonly ownReads: ReadDb = {
+    query: (sql, params) => this.query(sql, params),
+    transaction: (fn) => this.transaction(fn, { rerunIfRolledBack: true }),
+    connectionSetting: (name) => this.connectionSetting(name),
+  };
 
   replicaStatus(): ReplicaStatus[] | undefined {
     return this.reads?.status();
@@ -148,22 +159,27 @@ export class PgDb implements Db {
 
   /**
    * A connection found dead at BEGIN (killed while it sat in the pool) is replaced and the
-   * transaction starts again; once `fn` has begun, a lost connection fails this transaction only.
+   * transaction starts again; once `fn` has begun, a lost connection fails this transaction only,
+   * unless the caller says fn may run again (rerunIfRolledBack) and COMMIT was not sent yet.
    */
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const checkedOut = await this.retryingLostConnection(() => CheckedOutClient.take(this.pool));
       let began = false;
+      let committing = false;
       try {
         await checkedOut.client.query('BEGIN');
         began = true;
         const result = await fn(new PgClientQueryable(checkedOut.client));
+        committing = true;
         await checkedOut.client.query('COMMIT');
         return result;
       } catch (error) {
         checkedOut.noteError(error);
         if (began && !checkedOut.lost) await checkedOut.client.query('ROLLBACK').catch(() => undefined);
-        if (!began && checkedOut.lost && attempt < RECONNECT_ATTEMPTS) continue;
+        // A backend that dies aborts its open transaction: before COMMIT nothing of it was applied.
+        const rolledBack = checkedOut.lost && (!began || (options.rerunIfRolledBack === true && !committing));
+        if (rolledBack && attempt < RECONNECT_ATTEMPTS) continue;
         throw error;
       } finally {
         checkedOut.release();

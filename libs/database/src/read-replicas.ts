@@ -13,7 +13,7 @@ export interface ReadReplicaOptions {
 interface Replica {
   /** host:port/database, for /health and logs (never the password). */
   readonly name: string;
-  readonly db: Pick<Db, 'query' | 'transaction' | 'close'>;
+  readonly db: ReadDb & Pick<Db, 'close'>;
   status: ReplicaStatus['status'];
   lagMs?: number;
   error?: string;
@@ -45,8 +45,9 @@ export class ReadReplicas implements ReadDb {
   private timer?: NodeJS.Timeout;
   private checking?: Promise<void>;
 
+  /** primary: the primary's own reads (see PgDb.ownReads), which answer when no replica can. */
   constructor(
-    private readonly primary: Db,
+    private readonly primary: ReadDb,
     replicas: Array<{ name: string; db: Replica['db'] }>,
     private readonly options: ReadReplicaOptions,
   ) {
@@ -93,7 +94,7 @@ export class ReadReplicas implements ReadDb {
     await Promise.all(this.replicas.map((replica) => replica.db.close().catch(() => undefined)));
   }
 
-  private async routed<R>(run: (db: Pick<Db, 'query' | 'transaction'>) => Promise<R>): Promise<R> {
+  private async routed<R>(run: (db: ReadDb) => Promise<R>): Promise<R> {
     const replica = this.pick();
     if (!replica) return run(this.primary);
     try {

@@ -195,6 +195,28 @@ describe('e-mail parsers (eml, msg)', () => {
     ]);
   });
 
+  it('reads a .msg HTML body through the HTML parser', async () => {
+    const msg = buildMsg({
+      from: 'ada@example.com',
+      to: 'bob@example.com',
+      subject: '港口通知',
+      date: '2026-03-03T10:00:00Z',
+      htmlBody: '<html><body><div class="cookie-banner">Accept cookies</div><h2>泊位</h2><p>北码头周一关闭。</p></body></html>',
+    });
+    const chunks = await titlesAndContent(await parseDocument(msg, 'msg'));
+    expect(chunks[1]).toEqual(['港口通知 > 泊位', '北码头周一关闭。']);
+    // The HTML property holds bytes in the message's internet code page (PR_INTERNET_CPID), here GBK.
+    const gbk = buildMsg({
+      from: 'ada@example.com',
+      to: 'bob@example.com',
+      subject: '通知',
+      date: '2026-03-03T10:00:00Z',
+      htmlBody: '<p>北码头周一关闭。</p>',
+      codepage: 936,
+    });
+    expect((await titlesAndContent(await parseDocument(gbk, 'msg')))[1]).toEqual(['通知', '北码头周一关闭。']);
+  });
+
   it('reads a .msg body Outlook stored only as RTF: wrapped HTML is unwrapped, native RTF read as text', async () => {
     const base = { from: 'ada@example.com', to: 'bob@example.com', subject: 'Valve', date: '2026-03-03T10:00:00Z' };
     const wrappedHtml = String.raw`{\rtf1\ansi\ansicpg1252\fromhtml1 {\*\htmltag64 <html><body>}{\*\htmltag <h2>}Inspection{\*\htmltag </h2>}{\*\htmltag <p>}The valve passed.{\*\htmltag </p>}{\*\htmltag </body></html>}}`;

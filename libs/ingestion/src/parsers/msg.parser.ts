@@ -57,7 +57,7 @@ function messageOf(reader: MsgReader, fields: FieldsData): MailMessage {
 function body(fields: FieldsData): Pick<MailMessage, 'text' | 'html'> {
   if (fields.bodyHtml?.trim()) return { html: fields.bodyHtml };
   if (fields.html && fields.html.length > 0) {
-    return { html: iconv.decode(Buffer.from(fields.html), `cp${fields.internetCodepage ?? 65001}`) };
+    return { html: iconv.decode(Buffer.from(fields.html), encodingOfCodepage(fields.internetCodepage)) };
   }
   if (fields.body?.trim()) return { text: fields.body };
   if (fields.compressedRtf && fields.compressedRtf.length > 0) {
@@ -70,6 +70,12 @@ function body(fields: FieldsData): Pick<MailMessage, 'text' | 'html'> {
     }
   }
   return {};
+}
+
+/** A Windows code page number as iconv-lite names it; UTF-8 when absent or unknown. */
+function encodingOfCodepage(codepage: number | undefined): string {
+  if (codepage === undefined || codepage === 65001) return 'utf8';
+  return iconv.encodingExists(`cp${codepage}`) ? `cp${codepage}` : 'utf8';
 }
 
 function person(name: string | undefined, address: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { PermanentError } from '@fjord/common';
-import { buildZipBomb, officeFixture, withZipEntry } from '../../../../test/support/office-fixtures';
+import { buildZipBomb, officeFixture, withLyingEntrySize, withZipEntry } from '../../../../test/support/office-fixtures';
 import { chunkDocument } from '../chunking/chunker';
 import { FailedCode } from '../failed-code';
 import type { DocType } from './doc-type';
@@ -86,5 +86,12 @@ describe('deck parser failures', () => {
     const error = await failure(await withZipEntry(officeFixture('deck.odp'), 'content.xml', undefined), 'odp');
     expect(error.failedCode).toBe(FailedCode.Corrupt);
     expect(error.message).toBe('ODP could not be read: content.xml is missing');
+  });
+
+  it('stops inflating an entry that is larger than its zip entry declares', async () => {
+    const lying = withLyingEntrySize(officeFixture('deck.odp'), 'content.xml', 100);
+    const error = await failure(lying, 'odp');
+    expect(error.failedCode).toBe(FailedCode.Corrupt);
+    expect(error.message).toMatch(/^ODP could not be read: too many bytes in the stream/);
   });
 });

@@ -1,12 +1,12 @@
 import yauzl from 'yauzl';
 import { PermanentError } from '@fjord/common';
 import { FailedCode } from '../failed-code';
-import { assertZipWithinLimit, formatBytes } from './zip-guard';
+import { assertZipWithinLimit } from './zip-guard';
 
 /**
  * The entries of a zip-based office file that `wanted` picks, inflated. The declared sizes are
- * checked first (assertZipWithinLimit); while inflating, yauzl refuses an entry whose real size
- * differs from its declared one and the bytes actually inflated are counted against the same cap.
+ * checked first (assertZipWithinLimit); while inflating, yauzl stops an entry as soon as it yields
+ * more bytes than it declared, so what is inflated never exceeds what was checked.
  */
 export async function readZipEntries(
   bytes: Buffer,
@@ -22,7 +22,6 @@ export async function readZipEntries(
   );
   const corrupt = (error: Error): PermanentError => new PermanentError(FailedCode.Corrupt, `${label} could not be read: ${error.message}`);
   const entries = new Map<string, Buffer>();
-  let inflated = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
@@ -33,17 +32,7 @@ export async function readZipEntries(
         zip.openReadStream(entry, (error, stream) => {
           if (error) return reject(corrupt(error));
           const parts: Buffer[] = [];
-          stream.on('data', (part: Buffer) => {
-            inflated += part.length;
-            if (inflated > maxBytes) {
-              stream.destroy();
-              reject(
-                new PermanentError(FailedCode.TooLarge, `${label} unpacks to more than ${formatBytes(maxBytes)} (MAX_DECOMPRESSED_BYTES); it may be a zip bomb`),
-              );
-              return;
-            }
-            parts.push(part);
-          });
+          stream.on('data', (part: Buffer) => parts.push(part));
           stream.on('error', (streamError: Error) => reject(corrupt(streamError)));
           stream.on('end', () => {
             entries.set(entry.fileName, Buffer.concat(parts));

@@ -4,7 +4,7 @@ import { DocumentRepository } from '@fjord/knowledge/documents/document.reposito
 import { DocumentPointsWriter } from '@fjord/knowledge/points/document-points-writer';
 import { ProcessStatus } from '@fjord/knowledge/documents/document-status';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
-import { DB, Db } from '@fjord/database';
+import { DB, Db, isConnectionLost } from '@fjord/database';
 import { MetricsService } from '@fjord/observability';
 import { FailedCode } from '../failed-code';
 
@@ -16,6 +16,8 @@ const STATE_NAMES: Record<number, string> = {
 
 /** The advisory lock that elects one recovering process at a time (the migrator's is 727_001). */
 const RECOVERY_LOCK_KEY = 727_002;
+
+type RecoveryOutcome = { requeued: number; deleted: number; skipped?: true };
 
 /**
  * The documents table is the truth; the queue is a cache of it. At start (and periodically) every
@@ -47,18 +49,27 @@ export class IngestionRecoveryService {
   }
 
   /** skipped: another process holds the recovery lock (PostgreSQL only; embedded has one process). */
-  async recover(): Promise<{ requeued: number; deleted: number; skipped?: true }> {
+  async recover(): Promise<RecoveryOutcome> {
     if (this.db.kind !== 'postgres') return this.recoverNow();
-    // A transaction-scoped lock: a process that dies mid-recovery releases it with its connection.
-    return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ elected: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS elected', [RECOVERY_LOCK_KEY]);
-      if (!rows[0].elected) {
-        this.logger.debug('recovery skipped: another process is recovering');
-        return { requeued: 0, deleted: 0, skipped: true as const };
-      }
-      this.logger.debug('recovery started');
-      return this.recoverNow();
-    });
+    let outcome: RecoveryOutcome | undefined;
+    try {
+      // A transaction-scoped lock: a process that dies mid-recovery releases it with its connection.
+      await this.db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ elected: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS elected', [RECOVERY_LOCK_KEY]);
+        if (!rows[0].elected) {
+          this.logger.debug('recovery skipped: another process is recovering');
+          return;
+        }
+        this.logger.debug('recovery started');
+        outcome = await this.recoverNow();
+      });
+    } catch (error) {
+      // The lock's own connection dropped (a failover, a terminated backend): the lock went with it.
+      // Whatever recovery did stands; what it did not do, the next round does.
+      if (!isConnectionLost(error)) throw error;
+      this.logger.warn({ err: error }, 'recovery lock connection lost');
+    }
+    return outcome ?? { requeued: 0, deleted: 0, skipped: true };
   }
 
   private async recoverNow(): Promise<{ requeued: number; deleted: number }> {

@@ -81,8 +81,10 @@ export class CollectionService {
 
   /** resolve() plus the document and point counts (collection/info). */
   async describe(ref: CollectionRefInput): Promise<CollectionSummary> {
-    const collection = await this.resolve(ref);
-    const migration = (await this.migrations.latest([collection.id])).get(collection.id);
+    const resolved = await this.resolve(ref);
+    const migration = (await this.migrations.latest([resolved.id])).get(resolved.id);
+    // Read again after the migration, so a migration reported done always comes with the switched model.
+    const collection = migration ? ((await this.collections.findById(resolved.id)) ?? resolved) : resolved;
     return {
       ...collection,
       docNum: await this.collections.docCount(collection.id),
@@ -94,10 +96,15 @@ export class CollectionService {
   async list(project: string | undefined): Promise<CollectionSummary[]> {
     const collections = await this.collections.list(project);
     const migrations = await this.migrations.latest(collections.map((c) => c.id));
-    return collections.map((c) => {
-      const migration = migrations.get(c.id);
-      return migration ? { ...c, embeddingMigration: migration } : c;
-    });
+    return Promise.all(
+      collections.map(async (c) => {
+        const migration = migrations.get(c.id);
+        if (!migration) return c;
+        // A switch committed between the two reads: read the collection again (see describe).
+        const switched = migration.status === 'done' && c.embeddingModel !== migration.targetModel ? await this.collections.findById(c.id) : undefined;
+        return { ...c, ...(switched ?? {}), embeddingMigration: migration };
+      }),
+    );
   }
 
   /** The description, and (ext) `embedding_model`: start or cancel a migration to another model. */

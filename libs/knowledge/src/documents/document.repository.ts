@@ -116,6 +116,7 @@ export class DocumentRepository {
    * transaction: when this returns the document is durable and queued. The old version's points stay.
    */
   async saveVersion(doc: NewDocumentVersion, content: Buffer | undefined): Promise<DocumentRecord> {
+    // Only statements: a transaction the server rolled back when its connection dropped is run again.
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<DocumentRow>(
         `INSERT INTO documents (collection_id, doc_id, doc_name, doc_type, add_type, url, meta, doc_hash, status, progress)
@@ -131,7 +132,7 @@ export class DocumentRepository {
       const saved = toRecord(rows[0]);
       if (content) await this.insertContent(saved.id, saved.version, content, tx);
       return saved;
-    });
+    }, { rerunIfRolledBack: true });
   }
 
   async insertContent(documentId: number, version: number, content: Buffer, q: Queryable = this.db): Promise<void> {

@@ -107,6 +107,23 @@ export class EmbeddingMigrationRepository {
     return new Map(rows.map((row) => [Number(row.collection_id), toRecord(row)]));
   }
 
+  /** Collections following the default model that are embedded with another one and not migrating. */
+  async strayFollowers(defaultModel: string): Promise<Array<{ id: number; name: string; embeddingModel: string; embeddingColumn: VectorColumn }>> {
+    const { rows } = await this.db.query<{ id: number; name: string; embedding_model: string; embedding_column: VectorColumn }>(
+      `SELECT c.id, c.name, c.embedding_model, c.embedding_column FROM collections c
+        WHERE c.follows_default_embedding AND c.embedding_model <> $1
+          AND NOT EXISTS (SELECT 1 FROM embedding_migrations m WHERE m.collection_id = c.id AND m.status = 'running')
+        ORDER BY c.id`,
+      [defaultModel],
+    );
+    return rows.map((row) => ({ id: Number(row.id), name: row.name, embeddingModel: row.embedding_model, embeddingColumn: row.embedding_column }));
+  }
+
+  /** A model chosen with collection/update pins the collection: it no longer follows EMBEDDING_MODEL. */
+  async pin(collectionId: number): Promise<void> {
+    await this.db.query('UPDATE collections SET follows_default_embedding = false WHERE id = $1', [collectionId]);
+  }
+
   async runningIds(): Promise<number[]> {
     const { rows } = await this.db.query<{ id: number }>(`SELECT id FROM embedding_migrations WHERE status = 'running' ORDER BY id`);
     return rows.map((row) => Number(row.id));

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fjord/config';
 import { DB, Db } from '@fjord/database';
@@ -6,6 +7,7 @@ import { EMBEDDING_MIGRATION_QUEUE, EmbeddingMigrationQueue, InProcessEmbeddingM
 import { VectorIndexRepository, columnSql } from '../vector-index/vector-index.repository';
 import { VECTOR_INDEX_POLICY, VectorIndexService } from '../vector-index/vector-index.service';
 import { EmbeddingMigration, EmbeddingMigrationRepository } from './embedding-migration.repository';
+import { EmbeddingMigrationService } from './embedding-migration.service';
 
 /** Why the runner stopped before the switch. */
 class MigrationStopped extends Error {}
@@ -41,6 +43,7 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
     private readonly models: EmbeddingModels,
     private readonly indexes: VectorIndexRepository,
     private readonly indexService: VectorIndexService,
+    private readonly starter: EmbeddingMigrationService,
   ) {}
 
   /** Embedded mode runs migrations in this process, and resumes the ones a restart cut off. */
@@ -54,8 +57,12 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
     this.stopping = true;
   }
 
-  /** Enqueues every running migration again (idempotent per migration). */
+  /**
+   * Enqueues every running migration again (idempotent per migration), after starting those of
+   * collections that follow a default model which changed since they were embedded.
+   */
   async recover(): Promise<number> {
+    await this.starter.followDefaultModel();
     const ids = await this.migrations.runningIds();
     for (const migrationId of ids) await this.queue.enqueue({ migrationId });
     if (ids.length > 0) this.logger.log({ migrations: ids }, 'resuming embedding migrations');
@@ -125,7 +132,9 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
       let found = 0;
       for (;;) {
         if (this.stopping) throw new Error('shutting down');
+        const readStarted = performance.now();
         const batch = await this.migrations.pending(m.collectionId, m.targetColumn, after, batchSize);
+        let heldMs = performance.now() - readStarted;
         if (batch.length === 0) break;
         found += batch.length;
         after = batch[batch.length - 1].id;
@@ -137,8 +146,13 @@ export class EmbeddingMigrationRunner implements OnApplicationBootstrap, OnModul
         } else if (got !== dimension) {
           throw new Error(`${m.targetModel} returned ${got}-dimensional vectors after ${dimension}-dimensional ones`);
         }
+        const writeStarted = performance.now();
         const filled = await this.migrations.fill(m.collectionId, m.targetColumn, batch, vectors);
         await this.advanceOrStop(m.id, { addPointsDone: filled });
+        heldMs += performance.now() - writeStarted;
+        // Where the migration shares the only connection with searches (PGlite), it steps aside after
+        // each batch for as long as the batch held it, so searches get at least half the database.
+        if (this.indexes.buildsBlock) await new Promise((resolve) => setTimeout(resolve, Math.min(heldMs, 5_000)));
       }
       if (found === 0) break;
     }

@@ -32,6 +32,7 @@ export class EmbeddingMigrationService {
         'embedding_model',
       );
     }
+    await this.migrations.pin(collection.id);
     const running = await this.migrations.running(collection.id);
     if (target === collection.embeddingModel) {
       if (!running) return 'unchanged';
@@ -40,19 +41,38 @@ export class EmbeddingMigrationService {
       return 'cancelled';
     }
     if (running) throw this.alreadyRunning(collection, running);
+    const created = await this.start(collection, target);
+    if (!created) {
+      const other = await this.migrations.running(collection.id);
+      throw other ? this.alreadyRunning(collection, other) : DomainError.invalid('another embedding migration of this collection started at the same time; retry', 'embedding_model');
+    }
+    return 'started';
+  }
+
+  /**
+   * At start-up: collections that follow the default model (never given one with collection/update)
+   * and are embedded with another, because EMBEDDING_MODEL changed, migrate to the new default.
+   * Every process may call this at once: a collection gets at most one running migration.
+   */
+  async followDefaultModel(): Promise<number> {
+    let started = 0;
+    for (const collection of await this.migrations.strayFollowers(this.models.defaultModel)) {
+      if (await this.start(collection, this.models.defaultModel)) started++;
+    }
+    return started;
+  }
+
+  private async start(collection: Pick<CollectionRecord, 'id' | 'embeddingModel' | 'embeddingColumn'>, target: string): Promise<EmbeddingMigration | undefined> {
     const created = await this.migrations.insert({
       collectionId: collection.id,
       sourceModel: collection.embeddingModel,
       targetModel: target,
       targetColumn: otherColumn(collection.embeddingColumn),
     });
-    if (!created) {
-      const other = await this.migrations.running(collection.id);
-      throw other ? this.alreadyRunning(collection, other) : DomainError.invalid('another embedding migration of this collection started at the same time; retry', 'embedding_model');
-    }
+    if (!created) return undefined;
     await this.queue.enqueue({ migrationId: created.id });
     this.logger.log({ collectionId: collection.id, migrationId: created.id, from: collection.embeddingModel, to: target }, 'embedding migration started');
-    return 'started';
+    return created;
   }
 
   /** The newest migration of each collection (running or finished), for collection/info and list. */
