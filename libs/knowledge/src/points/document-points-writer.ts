@@ -39,7 +39,7 @@ export interface StoredBatch {
 }
 
 /**
- * The ingest write path (migrations/20261130140000_staged_points.sql): a new document version's
+ * The ingest write path (migrations/20261130144500_staged_points.sql): a new document version's
  * points go in as small transactions, hidden from every read, and become searchable in one short
  * transaction (`publish`) that hides the previous version in the same commit; the replaced points
  * are then deleted in batches. No transaction holds the database for longer than one batch, so on

@@ -1,5 +1,5 @@
 /**
- * Which points reads may see (migrations/20261130140000_staged_points.sql): a point is hidden while
+ * Which points reads may see (migrations/20261130144500_staged_points.sql): a point is hidden while
  * its (document, version) is listed in hidden_point_versions: a version still being written in
  * batches, or a replaced one waiting to be deleted.
  */
