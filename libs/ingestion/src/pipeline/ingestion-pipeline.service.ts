@@ -192,8 +192,10 @@ export class IngestionPipeline {
     this.metrics.ingestionStageDuration.observe({ stage: 'indexing' }, spent.indexing / 1000);
     if (published === 'invalid') throw new ModelSwitched();
     if (!published) return 'superseded';
-    // The replaced version is hidden already; deleting it is housekeeping (recovery finishes it after a crash).
-    await this.writer.purgeStale(document.id).catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'could not delete the replaced points yet'));
+    // The replaced version is hidden already: deleting it is housekeeping, done after the job has
+    // finished (so a new job for the document is never taken for this one), and recovery finishes it
+    // after a crash.
+    void this.writer.purgeStale(document.id).catch((error: unknown) => this.logger.warn({ err: error, documentId: document.id }, 'could not delete the replaced points yet'));
     this.vectorIndex.maybeRebuild(collection.id);
     return 'done';
   }
