@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { TEST_ADMIN_KEY, TestStack, startTestStack } from './support/test-stack';
 import { call, createBot, mintKey, seedCollection } from './bots-harness';
@@ -99,31 +100,34 @@ describe('chat input on every route family (embedded)', () => {
   });
 
   // 130,000 letters without a space from the least trusted caller froze the API for ~14 s when
-  // token counting was quadratic and ran on the event loop. The bound here is loose on purpose.
+  // token counting was quadratic and ran on the event loop. The API runs in this process, so the
+  // event loop's own delay is measured: it is what froze, and unlike a health check's wall time it
+  // does not grow with how busy the shared machine is. The bound is loose on purpose.
   it('a temporary key sending 130,000 unbroken letters leaves the API answering health checks', async () => {
     const knowledgeBot = await createBot(stack, { name: 'Handbook', model: MODEL, knowledge: { collections: [{ name: 'handbook' }], limit: 1 } });
     const key = await mintKey(stack, [knowledgeBot.id]);
     fake.reset({ reply: () => 'Refunds need the receipt [1].' });
     const message = randomLetters(130_000);
     let done = false;
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const chat = call(stack, 'POST', '/v1/chat/completions', { model: knowledgeBot.id, messages: [{ role: 'user', content: message }] }, key).finally(() => {
       done = true;
     });
-    let slowestHealthMs = 0;
-    let checks = 0;
+    const healthStatuses: number[] = [];
     while (!done) {
-      const started = Date.now();
       const health = await fetch(`${stack.baseUrl}/health`);
       await health.text();
-      slowestHealthMs = Math.max(slowestHealthMs, Date.now() - started);
-      checks++;
+      healthStatuses.push(health.status);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const reply = await chat;
+    loopDelay.disable();
     expect(reply.status).toBe(200);
     expect(reply.body.usage.prompt_tokens).toBeGreaterThan(50_000);
-    expect(checks).toBeGreaterThan(0);
-    expect(slowestHealthMs).toBeLessThan(3_000);
+    expect(healthStatuses.length).toBeGreaterThan(0);
+    expect(healthStatuses.every((status) => status === 200)).toBe(true);
+    expect(loopDelay.max / 1e6).toBeLessThan(2_000);
     // The admin key gets the same cap as anyone on this door.
     const over = await call(stack, 'POST', '/v1/chat/completions', { model: knowledgeBot.id, messages: [{ role: 'user', content: randomLetters(131_073) }] }, TEST_ADMIN_KEY);
     expect(over.status).toBe(400);
