@@ -62,6 +62,13 @@ describe('analyze', () => {
 });
 
 describe('analyzeTokens / forEachToken', () => {
+  it('keeps runs longer than any English word unstemmed (stemming them costs the square of their length)', () => {
+    const run = 'qz'.repeat(50_000) + 'ations';
+    expect(analyze(`see ${run} here`)).toEqual(['see', run]);
+    // Up to the limit a word is still stemmed as usual.
+    expect(analyze('internationalizations')).toEqual([analyze('internationalization')[0]]);
+  });
+
   it('reports kind and the pre-stemming surface form', () => {
     expect(analyzeTokens('Running 42 检索')).toEqual([
       { term: 'run', kind: 'word', surface: 'running' },

@@ -47,7 +47,15 @@ const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
 const MAX_CACHED_WORDS = 100_000;
 const asciiTerms = new Map<string, string>();
 
+/**
+ * Porter2's suffix rules are regular expressions whose cost grows with the square of a word's length
+ * (a 130,000-letter run took 100 s); no English word needs stemming past this length, so longer
+ * runs (hashes, base64, hostile input) are kept as they are.
+ */
+const MAX_STEMMED_WORD_LENGTH = 48;
+
 function asciiWordTerm(word: string): string {
+  if (word.length > MAX_STEMMED_WORD_LENGTH) return word;
   let term = asciiTerms.get(word);
   if (term === undefined) {
     term = ENGLISH_STOPWORDS.has(word) ? '' : porter2(word);
