@@ -17,10 +17,21 @@ async function main(): Promise<void> {
       `fjord worker: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set; the worker serves the Redis queue and PostgreSQL of a services setup. Embedded mode needs no worker: \`npm start\` runs the jobs itself.`,
     );
   }
+  // Start-up (recovery, resuming migrations) can take a while: a stop asked for meanwhile is held
+  // and replayed once the shutdown hooks exist, so it stops the worker cleanly instead of killing it.
+  let stopAskedDuringStart: NodeJS.Signals | undefined;
+  const holdStop = (signal: NodeJS.Signals): void => {
+    stopAskedDuringStart = signal;
+  };
+  process.on('SIGTERM', holdStop);
+  process.on('SIGINT', holdStop);
   const app = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), { bufferLogs: true });
   installShutdownDeadline(config.shutdownTimeoutMs);
   app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   app.enableShutdownHooks(undefined, { useProcessExit: true });
+  process.off('SIGTERM', holdStop);
+  process.off('SIGINT', holdStop);
+  if (stopAskedDuringStart) process.kill(process.pid, stopAskedDuringStart);
 }
 
 main().catch((error: unknown) => {
