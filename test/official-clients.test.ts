@@ -70,6 +70,14 @@ describe('requests as the official clients send them', () => {
       expect(search.body.data.result_list[0].doc_info.doc_id).toBe('travel');
     });
 
+    it('collection/update with nulls (the SDK\'s update_collection) changes the description and starts no model change', async () => {
+      const reply = await stack.post('/api/knowledge/collection/update', { collection_name: 'sdk_kb', project: null, resource_id: null, description: 'travel and laptops', embedding_model: null });
+      expect(reply.status).toBe(200);
+      const info = await stack.post('/api/knowledge/collection/info', { collection_name: 'sdk_kb' });
+      expect(info.body.data.description).toBe('travel and laptops');
+      expect(info.body.data.embedding_migration ?? null).toBeNull();
+    });
+
     it('a null for a required field is still refused, naming the field', async () => {
       const reply = await stack.post('/api/knowledge/doc/info', { collection_name: 'sdk_kb', doc_id: null });
       expect(reply.status).toBe(400);
