@@ -11,13 +11,14 @@
  * process, given PDF.js from unpdf through its `pdfjs` option (so pdf-parse is not needed), with
  * no chunking or embedding.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalHashEmbedder } from '@fjord/embeddings';
 import { type Chunk, DEFAULT_CHUNK_OPTIONS } from '@fjord/ingestion/chunking/chunk';
 import { ParserSandbox } from '@fjord/ingestion/sandbox/parser-sandbox';
 import { buildPdf } from '../test/support/document-fixtures';
+import { measure, median } from './support/process-memory';
 
 const PAGES = Number(process.env.PAGES ?? 2000);
 const CSV_MB = Number(process.env.CSV_MB ?? 200);
@@ -26,46 +27,6 @@ const ONLY = new Set((process.env.ONLY ?? 'pdf,csv').split(','));
 /** PDF runs of each side, alternating which goes first; medians are reported. */
 const PDF_RUNS = Number(process.env.PDF_RUNS ?? 3);
 const MiB = 1024 * 1024;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function rssOf(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
-  } catch {
-    return 0;
-  }
-}
-
-function childPids(): number[] {
-  try {
-    return readdirSync(`/proc/${process.pid}/task`).flatMap((task) =>
-      readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
-
-async function measure<T>(run: () => Promise<T>): Promise<{ result: T; seconds: number; childPeakMb: number; selfPeakMb: number }> {
-  let childPeak = 0;
-  let selfPeak = process.memoryUsage().rss;
-  const probe = setInterval(() => {
-    for (const pid of childPids()) childPeak = Math.max(childPeak, rssOf(pid));
-    selfPeak = Math.max(selfPeak, process.memoryUsage().rss);
-  }, 50);
-  const started = process.hrtime.bigint();
-  try {
-    const result = await run();
-    return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9, childPeakMb: childPeak / MiB, selfPeakMb: selfPeak / MiB };
-  } finally {
-    clearInterval(probe);
-  }
-}
 
 function textPdf(pages: number): Buffer {
   const words = 'pump valve gauge filter motor seal pressure sensor technician manual spring water lake'.split(' ');

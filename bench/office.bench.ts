@@ -5,53 +5,14 @@
  * (polled from /proc). Anchor, in the same run: the same bytes read in-process by SheetJS and
  * turned into CSV text (what a plain loader does, with no chunking, positions or sandbox).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import * as XLSX from '@e965/xlsx';
 import { DEFAULT_CHUNK_OPTIONS } from '@fjord/ingestion/chunking/chunk';
 import { ParserSandbox } from '@fjord/ingestion/sandbox/parser-sandbox';
+import { measure, median } from './support/process-memory';
 
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 3);
 const MiB = 1024 * 1024;
-
-function rssOf(pid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096;
-  } catch {
-    return 0;
-  }
-}
-
-function childPids(): number[] {
-  try {
-    return readdirSync(`/proc/${process.pid}/task`).flatMap((task) =>
-      readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
-}
-
-async function measure<T>(run: () => Promise<T>): Promise<{ result: T; seconds: number; childPeakMb: number; selfPeakMb: number }> {
-  let childPeak = 0;
-  let selfPeak = process.memoryUsage().rss;
-  const probe = setInterval(() => {
-    for (const pid of childPids()) childPeak = Math.max(childPeak, rssOf(pid));
-    selfPeak = Math.max(selfPeak, process.memoryUsage().rss);
-  }, 50);
-  const started = process.hrtime.bigint();
-  try {
-    const result = await run();
-    return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9, childPeakMb: childPeak / MiB, selfPeakMb: selfPeak / MiB };
-  } finally {
-    clearInterval(probe);
-  }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function workbook(rows: number): Buffer {
   const data: (string | number)[][] = [['id', 'item', 'port', 'weight_kg', 'owner', 'note']];
