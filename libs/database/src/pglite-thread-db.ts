@@ -2,12 +2,20 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataDirLock } from './data-dir-lock';
-import { Db, QueryResult, Queryable, ReadDb, Row } from './db';
+import { Db, QueryResult, Queryable, ReadDb, Row, TransactionOptions } from './db';
 import { findMigrationsDir } from './migrator';
 import { PgliteRequest, PgliteResponse, PgliteWorkerData, deserializeError } from './pglite-thread.protocol';
 
 type Pending = { resolve: (response: PgliteResponse & { ok: true }) => void; reject: (error: Error) => void; sentAt: number };
 type Outgoing = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Lane = 'foreground' | 'background';
+type Release = () => void;
+
+/**
+ * How long background work may wait while foreground statements keep coming: past it, the oldest
+ * background transaction goes next, so a steady stream of searches slows ingestion but cannot stop it.
+ */
+const BACKGROUND_MAX_WAIT_MS = 1000;
 
 /**
  * Embedded PGlite on its own worker thread, behind the same Db interface as PgliteDb. PGlite runs
@@ -16,13 +24,17 @@ type Outgoing = PgliteRequest extends infer R ? (R extends { id: number } ? Omit
  *
  * PGlite is one connection, so ordering is the whole concurrency model: requests are sent in turn,
  * and a transaction or session keeps the turn until it ends, so no other caller's statement can land
- * inside it (the worker runs messages in arrival order).
+ * inside it (the worker runs messages in arrival order). The turn goes to waiting foreground callers
+ * (searches, API reads and writes) before background transactions (ingestion batches): otherwise
+ * each of a search's statements queued behind another batch, and a search during a large ingest
+ * took as many batches as it had statements.
  */
 export class PgliteThreadDb implements Db {
   readonly kind = 'pglite' as const;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private tail: Promise<void> = Promise.resolve();
+  private turnHeld = false;
+  private readonly waiting: Record<Lane, Array<{ grant: () => void; since: number }>> = { foreground: [], background: [] };
   private failure?: Error;
   private closing?: Promise<void>;
 
@@ -95,8 +107,8 @@ export class PgliteThreadDb implements Db {
     await done;
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const release = await this.turn();
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const release = await this.turn(options.background ? 'background' : 'foreground');
     try {
       await this.request({ op: 'exec', sql: 'BEGIN' });
       let result: T;
@@ -142,12 +154,29 @@ export class PgliteThreadDb implements Db {
     return { rows: (response.rows ?? []) as T[], rowCount: response.rowCount ?? 0 };
   }
 
-  /** Resolves with a release function once every earlier holder of the turn has released it. */
-  private turn(): Promise<() => void> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    return previous.then(() => release);
+  /** Resolves with a release function (call it once) when this caller holds the turn. */
+  private turn(lane: Lane = 'foreground'): Promise<Release> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.turnHeld = true;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.passTurn();
+        });
+      };
+      if (this.turnHeld) this.waiting[lane].push({ grant, since: Date.now() });
+      else grant();
+    });
+  }
+
+  private passTurn(): void {
+    this.turnHeld = false;
+    const background = this.waiting.background[0];
+    const overdue = background !== undefined && Date.now() - background.since >= BACKGROUND_MAX_WAIT_MS;
+    const next = overdue ? this.waiting.background.shift() : (this.waiting.foreground.shift() ?? this.waiting.background.shift());
+    next?.grant();
   }
 
   private request(message: Outgoing): Promise<PgliteResponse & { ok: true }> {
