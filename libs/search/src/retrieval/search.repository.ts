@@ -3,7 +3,7 @@ import { toSql } from 'pgvector';
 import { DB, Db, ReadDb } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
 import type { PointPosition } from '@fjord/knowledge/points/point-position';
-import { HIDDEN_POINT_IDS_SQL, notHiddenIdSql, visiblePointSql } from '@fjord/knowledge/points/point-visibility';
+import { HiddenPointIds, notHiddenIdSql, visiblePointSql } from '@fjord/knowledge/points/point-visibility';
 import { columnSql, coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
 import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
@@ -157,6 +157,7 @@ const DELETING = 5;
 @Injectable()
 export class SearchRepository {
   private iterativeScan: Promise<boolean> | undefined;
+  private readonly hidden = new HiddenPointIds();
 
   constructor(@Inject(DB) private readonly db: Db) {}
 
@@ -400,9 +401,8 @@ export class SearchRepository {
    * Row ids of the collection's points hidden from search (a version still being written or one
    * replaced and not yet deleted): posting-list reads leave them out. Empty almost always.
    */
-  private async hiddenPointIds(collectionId: number): Promise<number[]> {
-    const { rows } = await this.reads.query<{ id: number }>(HIDDEN_POINT_IDS_SQL, [collectionId]);
-    return rows.map((r) => Number(r.id));
+  private hiddenPointIds(collectionId: number): Promise<readonly number[]> {
+    return this.hidden.of(collectionId, this.reads);
   }
 
   /** pgvector >= 0.8 has iterative index scans; PGlite's bundled build may be older. */
