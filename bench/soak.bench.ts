@@ -11,10 +11,12 @@
  * uploads (`doc/add`), knowledge chats, bot chats and context turns (chats answered by the fake
  * OpenAI-compatible server over HTTP). Reported: requests and errors by kind, p50/p99 per endpoint,
  * documents acknowledged = documents done (nothing lost), duplicate points (must be 0), faults
- * injected, and each process's RSS over the run (after warm-up, at each quarter, and at the end).
+ * injected, and each process's RSS over the run (after warm-up, at each quarter, and at the end),
+ * sampled every --rss-every-s as well, for the peak of each half of the process's life and the
+ * slope of the later half (a process whose memory levels off has a later-half slope near 0).
  *
  * Options: --duration-s <s> (600), --clients <n> (8), --fault-every-s <s> (20), --seed-docs <n> (60),
- * --warmup-s <s> (20). Needs DATABASE_URL (a fresh database is made on that server and dropped
+ * --warmup-s <s> (20), --rss-every-s <s> (10). Needs DATABASE_URL (a fresh database is made on that server and dropped
  * afterwards). Redis is a private `redis-server` on a free port, so dropping its clients touches no
  * one else's; it is stopped at the end. Every child process is stopped and every database dropped,
  * also on failure or Ctrl-C.
@@ -54,6 +56,7 @@ interface Options {
   faultEveryMs: number;
   seedDocs: number;
   warmupMs: number;
+  rssEveryMs: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -70,6 +73,7 @@ function parseOptions(argv: string[]): Options {
     faultEveryMs: int('fault-every-s', 20) * 1000,
     seedDocs: int('seed-docs', 60),
     warmupMs: int('warmup-s', 20) * 1000,
+    rssEveryMs: int('rss-every-s', 10) * 1000,
   };
 }
 
@@ -90,6 +94,8 @@ interface Tracked {
   process: BenchProcess;
   /** RSS samples (bytes) at the marks: after warm-up, each quarter, end (or at its death). */
   rss: Array<{ mark: string; bytes: number }>;
+  /** RSS every rssEveryMs from the end of warm-up (ms into the load, bytes). */
+  series: Array<{ at: number; bytes: number }>;
   killedAt?: number;
 }
 
@@ -200,7 +206,7 @@ class Soak {
   }
 
   private track(name: string, process: BenchProcess): Tracked {
-    const tracked: Tracked = { name, process, rss: [] };
+    const tracked: Tracked = { name, process, rss: [], series: [] };
     this.tracked.push(tracked);
     this.cleanups.push(() => process.stop());
     return tracked;
@@ -406,6 +412,15 @@ class Soak {
         this.sampleRss(mark);
       }
     })();
+    const series = (async () => {
+      for (let at = warmupMs; at < durationMs; at += this.options.rssEveryMs) {
+        await sleep(Math.max(0, this.startedAt + at - Date.now()));
+        for (const tracked of this.tracked) {
+          const bytes = tracked.process.running ? procStatusBytes(tracked.process.pid, 'VmRSS') : undefined;
+          if (bytes) tracked.series.push({ at: Date.now() - this.startedAt, bytes });
+        }
+      }
+    })();
     const faults = (async () => {
       for (let round = 0; ; round++) {
         await sleep(Math.max(0, this.startedAt + (round + 1) * faultEveryMs - Date.now()));
@@ -413,7 +428,7 @@ class Soak {
         await this.injectFault(round).catch((error: unknown) => this.faults.push({ at: Date.now() - this.startedAt, kind: 'fault injection failed', detail: String(error) }));
       }
     })();
-    await Promise.all([...loops, sampler, faults]);
+    await Promise.all([...loops, sampler, series, faults]);
     this.sampleRss('end');
     const loadMs = Date.now() - this.startedAt;
 
@@ -494,13 +509,24 @@ class Soak {
       `Duplicate points (same document and chunk twice): ${result.duplicates}. Points without a document: ${result.orphanPoints}.`,
     );
     if (result.documents.failed > 0) lines.push(`Failure reasons: ${result.documents.reasons.join('; ')}`);
-    lines.push('', '| process | RSS after warm-up | 25% | 50% | 75% | end (or killed) | growth warm-up to end |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      `RSS per process (MB); samples every ${this.options.rssEveryMs / 1000} s after warm-up; "halves" are of the process's own sampled life, the slope a least-squares fit over its later half.`,
+      '',
+      '| process | after warm-up | 25% | 50% | 75% | end (or killed) | growth warm-up to end | samples | peak 1st half | peak 2nd half | slope 2nd half (MB/min) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const t of this.tracked) {
       const at = (mark: string) => t.rss.find((s) => s.mark === mark)?.bytes;
       const first = t.rss.find((s) => s.bytes > 0);
       const last = [...t.rss].reverse().find((s) => s.bytes > 0);
       const growth = first && last && first !== last ? `${signedMb(last.bytes - first.bytes)} (${first.mark} to ${last.mark})` : 'n/a';
-      lines.push(`| ${t.name}${t.killedAt !== undefined ? ` (killed at ${Math.round(t.killedAt / 1000)} s)` : ''} | ${mb(at('warm'))} | ${mb(at('25%'))} | ${mb(at('50%'))} | ${mb(at('75%'))} | ${mb(at('end') ?? at('killed'))} | ${growth} |`);
+      const half = Math.floor(t.series.length / 2);
+      const peak = (samples: Tracked['series']) => (samples.length ? mb(Math.max(...samples.map((sample) => sample.bytes))) : '-');
+      const slope = t.series.length >= 6 ? slopeMbPerMinute(t.series.slice(half)).toFixed(1) : '-';
+      lines.push(
+        `| ${t.name}${t.killedAt !== undefined ? ` (killed at ${Math.round(t.killedAt / 1000)} s)` : ''} | ${mb(at('warm'))} | ${mb(at('25%'))} | ${mb(at('50%'))} | ${mb(at('75%'))} | ${mb(at('end') ?? at('killed'))} | ${growth} | ${t.series.length} | ${peak(t.series.slice(0, half))} | ${peak(t.series.slice(half))} | ${slope} |`,
+      );
     }
     if (this.errorLog.length > 0) lines.push('', 'Error log lines (message: count):', '', ...this.errorLog.map((line) => `- ${line}`));
     if (result.crashed.length > 0) lines.push('', 'Processes that died on their own:', ...result.crashed.map((c) => `\n${c}`));
@@ -530,6 +556,20 @@ function errorLines(path: string): string[] {
     }
   }
   return [...counts].map(([key, n]) => `${key}: ${n}`);
+}
+
+/** Least-squares slope of RSS over time, in MB per minute. */
+function slopeMbPerMinute(samples: Array<{ at: number; bytes: number }>): number {
+  const n = samples.length;
+  const meanAt = samples.reduce((sum, sample) => sum + sample.at, 0) / n;
+  const meanBytes = samples.reduce((sum, sample) => sum + sample.bytes, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const sample of samples) {
+    covariance += (sample.at - meanAt) * (sample.bytes - meanBytes);
+    variance += (sample.at - meanAt) ** 2;
+  }
+  return variance > 0 ? ((covariance / variance) * 60_000) / (1024 * 1024) : 0;
 }
 
 function signedMb(bytes: number): string {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB, Db } from '@fjord/database';
 import { DocumentPointsWriter, StoredBatch } from '@fjord/knowledge/points/document-points-writer';
+import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TEST_ADMIN_KEY, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
@@ -155,6 +156,42 @@ describe.each(BACKENDS)('staged document versions (%s)', (backend) => {
     expect(await hiddenPoints()).toBe(0);
     expect((await db.query('SELECT 1 FROM hidden_point_versions')).rows).toHaveLength(0);
     expect(await expectStatsMatchVisiblePoints()).toBe(10);
+  });
+
+  it('a search whose hidden points change between its statements keeps no document frequencies counted against the old set', async () => {
+    // Lexical only, so what BM25 finds is what is returned.
+    const lexicalHits = async (query: string): Promise<string[]> => {
+      const res = await stack.post(`${KB}/collection/search_knowledge`, { collection_name: NAME, query, limit: 50, dense_weight: 0 });
+      expect(res.status).toBe(200);
+      return res.body.data.result_list.map((item: { content: string }) => item.content);
+    };
+    const repository = stack.app.get(SearchRepository) as unknown as { hiddenPointIds(collectionId: number): Promise<number[]> };
+    const readHiddenIds = repository.hiddenPointIds.bind(repository);
+    const gate = holdAfterBatch(writer, 1);
+    const spy = jest.spyOn(repository, 'hiddenPointIds');
+    try {
+      await addText('racer', versionText('quokka', 3));
+      await gate.reached;
+      // One batch holds the whole version. The search reads the hidden points (the staged version's)
+      // first; the version is published before its next statement, which reads the statistics and
+      // the document frequencies.
+      spy.mockImplementationOnce(async (collectionId) => {
+        const hidden = await readHiddenIds(collectionId);
+        expect(hidden).toHaveLength(3);
+        gate.release();
+        expect((await waitForDocument(stack, { collection_name: NAME, doc_id: 'racer' })).process_status).toBe(0);
+        return hidden;
+      });
+      await lexicalHits('quokka');
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+      gate.release();
+      writer.afterBatch = undefined;
+    }
+    // Nothing was written since the flip: every search now finds all three of its points.
+    expect((await lexicalHits('quokka')).filter((content) => content.includes('quokka'))).toHaveLength(3);
+    await stack.post(`${KB}/doc/delete`, { collection_name: NAME, doc_id: 'racer' });
   });
 
   it('deleting a document while its new version is written takes the hidden batches with it and keeps N exact', async () => {

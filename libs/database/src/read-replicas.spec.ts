@@ -14,7 +14,7 @@ class FakeServer {
 
   async query<T extends object>(sql: string): Promise<QueryResult<T>> {
     if (this.failWith) throw this.failWith;
-    if (sql.includes('pg_current_wal_lsn')) return { rows: [{ lsn: this.lsn }] as T[], rowCount: 1 };
+    if (sql.includes('pg_current_wal_insert_lsn')) return { rows: [{ lsn: this.lsn }] as T[], rowCount: 1 };
     if (sql.includes('pg_is_in_recovery')) return { rows: [{ standby: this.standby, replayed: this.standby ? this.lsn : null }] as T[], rowCount: 1 };
     this.reads.push(sql);
     return { rows: [{ server: this.name }] as T[], rowCount: 1 };

@@ -34,9 +34,13 @@ interface WalSample {
  * failure never fails a request.
  *
  * Lag is measured in WAL, not by `pg_last_xact_replay_timestamp()` (which grows while an idle
- * primary commits nothing): each check samples the primary's `pg_current_wal_lsn()`; a replica whose
+ * primary commits nothing): each check samples the primary's WAL insert position; a replica whose
  * replay position is short of a sample taken at time t has not applied something the primary wrote
- * before t, so it is at least now - t behind (to within one check interval).
+ * before t, so it is at least now - t behind (to within one check interval). The insert position,
+ * not `pg_current_wal_lsn()` (the write position): a transaction committed with synchronous_commit
+ * off (ingestion's flip) is visible on the primary at once, but its commit record reaches the
+ * kernel, and so the replica, only when the WAL writer next runs (up to 3 x wal_writer_delay, 0.6 s
+ * by default); sampled by write position, a replica missing it counted as caught up meanwhile.
  */
 export class ReadReplicas implements ReadDb {
   private readonly replicas: Replica[];
@@ -126,7 +130,7 @@ export class ReadReplicas implements ReadDb {
     const timeoutMs = Math.max(this.options.checkIntervalMs, 1_000);
     let primaryLsn: bigint;
     try {
-      const { rows } = await withTimeout(this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn'), timeoutMs);
+      const { rows } = await withTimeout(this.primary.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn'), timeoutMs);
       primaryLsn = parseLsn(rows[0].lsn);
     } catch {
       // Without the primary's position no lag can be measured; the states stand until it answers.

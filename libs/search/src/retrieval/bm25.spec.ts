@@ -15,11 +15,11 @@ describe('bm25 helpers', () => {
 describe('DocumentFrequencies', () => {
   /** A stand-in for the repository: a versioned df table, recording which terms were counted. */
   function store() {
-    const state = { version: 1, df: new Map([['a', 3], ['b', 5]]), asked: [] as string[][] };
+    const state = { version: 1, df: new Map([['a', 3], ['b', 5]]), settled: true, asked: [] as string[][] };
     const repository = {
       lexicalStats: async (_collectionId: number, terms: string[]): Promise<LexicalStats> => {
         state.asked.push(terms);
-        return { docCount: 10, totalLength: 100, version: state.version, df: new Map(terms.map((t) => [t, state.df.get(t) ?? 0])) };
+        return { docCount: 10, totalLength: 100, version: state.version, df: new Map(terms.map((t) => [t, state.df.get(t) ?? 0])), settled: state.settled };
       },
     };
     return { state, cache: new DocumentFrequencies(repository) };
@@ -39,5 +39,27 @@ describe('DocumentFrequencies', () => {
     state.df.set('a', 4);
     expect((await cache.stats(1, ['a', 'b'])).df.get('a')).toBe(4);
     expect(state.asked).toEqual([['a', 'b'], [], ['a', 'b']]);
+  });
+
+  it('keeps no frequencies read while the hidden points changed: a new version is read again next time', async () => {
+    const { state, cache } = store();
+    state.version = 2;
+    state.settled = false;
+    state.df.set('a', 0);
+    expect((await cache.stats(1, ['a'])).df.get('a')).toBe(0);
+    state.settled = true;
+    state.df.set('a', 4);
+    expect((await cache.stats(1, ['a'])).df.get('a')).toBe(4);
+    expect(state.asked).toEqual([['a'], ['a']]);
+  });
+
+  it('keeps what it knew at an unchanged version, and uses unsettled counts of new terms once', async () => {
+    const { state, cache } = store();
+    await cache.stats(1, ['a']);
+    state.settled = false;
+    expect((await cache.stats(1, ['a', 'b'])).df).toEqual(new Map([['a', 3], ['b', 5]]));
+    state.settled = true;
+    expect((await cache.stats(1, ['a', 'b'])).df).toEqual(new Map([['a', 3], ['b', 5]]));
+    expect(state.asked).toEqual([['a'], ['b'], ['b']]);
   });
 });

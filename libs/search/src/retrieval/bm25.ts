@@ -35,8 +35,13 @@ export class DocumentFrequencies {
     let entry = cached;
     if (!entry || entry.version !== stats.version) {
       if (missing.length !== terms.length) stats = await this.repository.lexicalStats(collectionId, terms);
+      // Counted while the hidden points changed: this query's only (the next one reads them again).
+      if (!stats.settled) return stats;
       entry = { version: stats.version, df: new Map() };
       this.byCollection.set(collectionId, entry);
+    } else if (!stats.settled) {
+      const known = entry.df;
+      return { ...stats, df: new Map(terms.map((t) => [t, known.get(t) ?? stats.df.get(t) ?? 0])) };
     }
     if (entry.df.size + stats.df.size > MAX_CACHED_TERMS) entry.df.clear();
     for (const [term, df] of stats.df) entry.df.set(term, df);
@@ -194,7 +199,7 @@ const MAX_CACHED_POSTINGS = 1_000_000;
  * Heads of long posting lists, cached per collection for one lexical_stats.version (the version
  * fixes N and avgdl, and so every term score). Reading a head sorts its whole list once; every
  * later query at that version costs nothing here. A head read while the collection changed (its
- * statement saw another version) is used once and not kept.
+ * statement saw another version, or other hidden points than it was given) is used once and not kept.
  */
 export class PostingHeads {
   /** Per collection, one version's heads; each head remembers the limit it was read with. */

@@ -138,7 +138,24 @@ export interface LexicalStats {
   version: number;
   /** Document frequency of each requested term (0 when absent). */
   df: Map<string, number>;
+  /**
+   * False when the hidden points kept changing while this was read, so the frequencies may count
+   * a set of points no snapshot ever showed: good for one query, never to be cached.
+   */
+  settled: boolean;
 }
+
+/** A statement's own view of the collection's hidden point ids ($1 = collection id). */
+const HIDDEN_IDS_SEEN = `(SELECT coalesce(array_agg(x.id), '{}') FROM (${HIDDEN_POINT_IDS_SQL}) x)`;
+
+/** Whether the hidden ids a statement saw are the ones it was given (order aside). */
+function sameIds(given: readonly number[], seen: ReadonlyArray<number | string> | null): boolean {
+  const seenIds = new Set((seen ?? []).map(Number));
+  return seenIds.size === given.length && given.every((id) => seenIds.has(id));
+}
+
+/** Reads of the statistics retried when the hidden points change between the two statements. */
+const STATS_ATTEMPTS = 3;
 
 /**
  * BM25's term factor tf / (tf + k1 * (1 - b + b * len / avgdl)) of the posting row `pt`, in the
@@ -298,7 +315,9 @@ export class SearchRepository {
   /**
    * The `limit` best postings of each term by its BM25 term factor tf / (tf + k1 * (1 - b + b * len /
    * avgdl)), best first, ties by point id (the heads of pruned BM25, see bm25.ts), and the
-   * lexical_stats.version the statement saw.
+   * lexical_stats.version the statement saw: -1 when the hidden points it was given are no longer
+   * the ones it saw (a staged batch or a flip committed in between), so the caller does not cache
+   * heads that may hold hidden points or miss visible ones.
    */
   async postingHeads(
     query: Pick<LexicalQuery, 'collectionId' | 'k1' | 'b' | 'avgdl'>,
@@ -306,8 +325,9 @@ export class SearchRepository {
     limit: number,
   ): Promise<{ version: number; heads: Map<string, Candidate[]> }> {
     const hidden = await this.hiddenPointIds(query.collectionId);
-    const { rows } = await this.reads.query<{ term: string | null; id: number | null; score: number | null; version: number | null }>(
-      `SELECT h.term, h.id, h.score, (SELECT s.version FROM lexical_stats s WHERE s.collection_id = $1) AS version
+    const { rows } = await this.reads.query<{ term: string | null; id: number | null; score: number | null; version: number | null; hidden: string[] | null }>(
+      `SELECT h.term, h.id, h.score, (SELECT s.version FROM lexical_stats s WHERE s.collection_id = $1) AS version,
+              CASE WHEN h.term IS NULL THEN ${HIDDEN_IDS_SEEN} END AS hidden
          FROM (SELECT NULL::text AS term, NULL::bigint AS id, NULL::float8 AS score
                UNION ALL
                SELECT w.term, x.point_id, x.score
@@ -322,37 +342,52 @@ export class SearchRepository {
     );
     const heads = new Map<string, Candidate[]>(terms.map((t) => [t, []]));
     let version = -1;
+    let settled = true;
     for (const row of rows) {
       version = Number(row.version ?? -1);
-      if (row.term === null) continue;
+      if (row.term === null) {
+        settled = sameIds(hidden, row.hidden);
+        continue;
+      }
       heads.get(row.term)?.push({ id: Number(row.id), score: Number(row.score) });
     }
-    return { version, heads };
+    return { version: settled ? version : -1, heads };
   }
 
   /**
    * The collection's BM25 statistics and the document frequencies of `terms`, read in one statement
-   * (one snapshot), so the df values belong to the returned version.
+   * (one snapshot), so the df values belong to the returned version. The hidden points are read by
+   * a statement before (see notHiddenIdSql); the statistics' statement also reads them, and when a
+   * staged batch or a flip committed in between, it is read again with the ids it saw, so that
+   * frequencies counted against another set are never cached under this version.
    */
   async lexicalStats(collectionId: number, terms: string[]): Promise<LexicalStats> {
-    const hidden = await this.hiddenPointIds(collectionId);
-    const { rows } = await this.reads.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null }>(
-      `SELECT s.doc_count, s.total_length, s.version,
-              (SELECT json_object_agg(x.term, x.df)
-                 FROM (SELECT pt.term, count(*)::int AS df FROM point_terms pt
-                        WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) AND ${notHiddenIdSql('pt.point_id', hidden)}
-                        GROUP BY pt.term) x) AS df
-         FROM lexical_stats s WHERE s.collection_id = $1`,
-      [collectionId, terms],
-    );
-    const row = rows[0];
-    if (!row) return { docCount: 0, totalLength: 0, version: -1, df: new Map() };
-    return {
-      docCount: Number(row.doc_count),
-      totalLength: Number(row.total_length),
-      version: Number(row.version),
-      df: new Map(terms.map((t) => [t, row.df?.[t] ?? 0])),
-    };
+    let hidden = await this.hiddenPointIds(collectionId);
+    for (let attempt = 1; ; attempt++) {
+      const { rows } = await this.reads.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null; hidden: string[] | null }>(
+        `SELECT s.doc_count, s.total_length, s.version,
+                (SELECT json_object_agg(x.term, x.df)
+                   FROM (SELECT pt.term, count(*)::int AS df FROM point_terms pt
+                          WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) AND ${notHiddenIdSql('pt.point_id', hidden)}
+                          GROUP BY pt.term) x) AS df,
+                ${HIDDEN_IDS_SEEN} AS hidden
+           FROM lexical_stats s WHERE s.collection_id = $1`,
+        [collectionId, terms],
+      );
+      const row = rows[0];
+      if (!row) return { docCount: 0, totalLength: 0, version: -1, df: new Map(), settled: true };
+      const settled = sameIds(hidden, row.hidden);
+      if (settled || attempt === STATS_ATTEMPTS) {
+        return {
+          docCount: Number(row.doc_count),
+          totalLength: Number(row.total_length),
+          version: Number(row.version),
+          df: new Map(terms.map((t) => [t, row.df?.[t] ?? 0])),
+          settled,
+        };
+      }
+      hidden = (row.hidden ?? []).map(Number);
+    }
   }
 
   async pointsByIds(ids: number[]): Promise<HitPoint[]> {
