@@ -1,5 +1,5 @@
 import { PgliteDb } from '@fjord/database/pglite-db';
-import { HiddenPointIds, notHiddenIdSql } from './point-visibility';
+import { HIDDEN_FINGERPRINT_SQL, HiddenPointIds, notHiddenIdSql } from './point-visibility';
 
 /**
  * The hidden-point ids that posting reads leave out, on a real (in-memory) PGlite with the two
@@ -35,10 +35,10 @@ describe('hidden point ids', () => {
   it('is empty when nothing is hidden, and lists a staged version once it is', async () => {
     const hidden = new HiddenPointIds();
     await addPoints(range(1, 10), 1, 1);
-    expect(await hidden.of(1, db)).toEqual([]);
+    expect((await hidden.of(1, db)).ids).toEqual([]);
     await addPoints(range(11, 20), 2, 1);
     await hide(2, 1);
-    expect(await hidden.of(1, db)).toEqual(range(11, 20));
+    expect((await hidden.of(1, db)).ids).toEqual(range(11, 20));
   });
 
   it('follows batches appended to a staged version, and a flip that publishes it', async () => {
@@ -46,17 +46,17 @@ describe('hidden point ids', () => {
     await addPoints(range(1, 5), 1, 1);
     await hide(1, 2);
     await addPoints(range(6, 20), 1, 2);
-    expect(await hidden.of(1, db)).toEqual(range(6, 20));
+    expect((await hidden.of(1, db)).ids).toEqual(range(6, 20));
     await addPoints(range(21, 40), 1, 2); // the next batch
-    expect(await hidden.of(1, db)).toEqual(range(6, 40));
-    expect(await hidden.of(1, db)).toEqual(await fresh());
+    expect((await hidden.of(1, db)).ids).toEqual(range(6, 40));
+    expect((await hidden.of(1, db)).ids).toEqual((await fresh()).ids);
     // The flip: the new version becomes visible and the old one stale.
     await db.query('DELETE FROM hidden_point_versions WHERE document_id = 1 AND version = 2');
     await hide(1, 1);
-    expect(await hidden.of(1, db)).toEqual(range(1, 5));
+    expect((await hidden.of(1, db)).ids).toEqual(range(1, 5));
     await db.query('DELETE FROM points WHERE document_id = 1 AND version = 1');
     await db.query('DELETE FROM hidden_point_versions WHERE document_id = 1 AND version = 1');
-    expect(await hidden.of(1, db)).toEqual([]);
+    expect((await hidden.of(1, db)).ids).toEqual([]);
   });
 
   it('notices ids committed below the largest one it has seen (concurrent writers), and points deleted meanwhile', async () => {
@@ -64,14 +64,31 @@ describe('hidden point ids', () => {
     await hide(1, 1);
     await hide(2, 1);
     await addPoints(range(100, 120), 1, 1);
-    expect(await hidden.of(1, db)).toEqual(range(100, 120));
+    expect((await hidden.of(1, db)).ids).toEqual(range(100, 120));
     await addPoints(range(50, 60), 2, 1); // another writer's batch, committed later with lower ids
-    expect(await hidden.of(1, db)).toEqual([...range(50, 60), ...range(100, 120)]);
+    expect((await hidden.of(1, db)).ids).toEqual([...range(50, 60), ...range(100, 120)]);
     // As many points deleted from one hidden version as were added to another below the largest id.
     await db.query('DELETE FROM points WHERE id BETWEEN 110 AND 112');
     await addPoints([61, 62, 63], 2, 1);
-    expect(await hidden.of(1, db)).toEqual(await fresh());
-    expect(await hidden.of(1, db)).toEqual([...range(50, 63), ...range(100, 109), ...range(113, 120)]);
+    expect((await hidden.of(1, db)).ids).toEqual((await fresh()).ids);
+    expect((await hidden.of(1, db)).ids).toEqual([...range(50, 63), ...range(100, 109), ...range(113, 120)]);
+  });
+
+  it("carries the fingerprint a statement computes, which changes with every batch and flip", async () => {
+    const hidden = new HiddenPointIds();
+    const seen = async () => (await db.query<{ f: string }>(`SELECT ${HIDDEN_FINGERPRINT_SQL} AS f`, [1])).rows[0].f;
+    const empty = await hidden.of(1, db);
+    expect(empty.fingerprint).toBe(await seen());
+    await hide(1, 1);
+    await addPoints(range(1, 10), 1, 1);
+    const staged = await hidden.of(1, db);
+    expect(staged.fingerprint).toBe(await seen());
+    expect(staged.fingerprint).not.toBe(empty.fingerprint);
+    await addPoints(range(11, 12), 1, 1);
+    expect(await seen()).not.toBe(staged.fingerprint);
+    expect((await hidden.of(1, db)).fingerprint).toBe(await seen());
+    await db.query('DELETE FROM hidden_point_versions');
+    expect((await hidden.of(1, db)).fingerprint).toBe(empty.fingerprint);
   });
 
   it('keeps collections apart', async () => {
@@ -80,11 +97,11 @@ describe('hidden point ids', () => {
     await addPoints(range(11, 20), 2, 1, 2);
     await hide(1, 1, 1);
     await hide(2, 1, 2);
-    expect(await hidden.of(1, db)).toEqual(range(1, 10));
-    expect(await hidden.of(2, db)).toEqual(range(11, 20));
+    expect((await hidden.of(1, db)).ids).toEqual(range(1, 10));
+    expect((await hidden.of(2, db)).ids).toEqual(range(11, 20));
     await addPoints([21], 2, 1, 2);
-    expect(await hidden.of(1, db)).toEqual(range(1, 10));
-    expect(await hidden.of(2, db)).toEqual(range(11, 21));
+    expect((await hidden.of(1, db)).ids).toEqual(range(1, 10));
+    expect((await hidden.of(2, db)).ids).toEqual(range(11, 21));
   });
 
   describe('notHiddenIdSql', () => {

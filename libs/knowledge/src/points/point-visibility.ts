@@ -18,26 +18,37 @@ export function visiblePointSql(alias: string): string {
 }
 
 /**
- * One statement ($1 = collection id, $2 = a point id) giving, in one snapshot: the collection's
- * hidden (document, version) pairs as a key, how many points they hold and the sum of their ids
- * ("count:sum"), and the ids of those points
- * above $2 (all of them for $2 = 0). A first row with a NULL id carries the key and count even when
- * no id qualifies.
+ * SQL expression ($1 = collection id): a fingerprint of the collection's hidden points as one
+ * statement sees them: the hidden (document, version) pairs, how many points they hold and the sum
+ * of their ids. Equal fingerprints mean the same set (ids only grow, and a changed pair list or
+ * count or sum shows every other change), and it costs one index-only pass, not the ids themselves.
  */
-const HIDDEN_POINTS_SQL = `WITH hv AS (SELECT document_id, version FROM hidden_point_versions WHERE collection_id = $1)
-SELECT (SELECT coalesce(string_agg(hv.document_id || ':' || hv.version, ',' ORDER BY hv.document_id, hv.version), '') FROM hv) AS versions,
-       (SELECT count(*)::int || ':' || coalesce(sum(hp.id), 0) FROM hv JOIN points hp ON hp.document_id = hv.document_id AND hp.version = hv.version) AS total,
-       d.id
+export const HIDDEN_FINGERPRINT_SQL = `(SELECT coalesce(string_agg(hv.document_id || ':' || hv.version, ',' ORDER BY hv.document_id, hv.version), '')
+           || '|' || (SELECT count(*) || ':' || coalesce(sum(hp.id), 0)
+                        FROM hidden_point_versions h2 JOIN points hp ON hp.document_id = h2.document_id AND hp.version = h2.version
+                       WHERE h2.collection_id = $1)
+      FROM hidden_point_versions hv WHERE hv.collection_id = $1)`;
+
+/**
+ * One statement ($1 = collection id, $2 = a point id): the fingerprint, and the ids of the hidden
+ * points above $2 (all of them for $2 = 0), in one snapshot. A first row with a NULL id carries the
+ * fingerprint even when no id qualifies.
+ */
+const HIDDEN_POINTS_SQL = `SELECT ${HIDDEN_FINGERPRINT_SQL} AS fingerprint, d.id
   FROM (SELECT NULL::bigint AS id
         UNION ALL
-        SELECT hp.id FROM hv JOIN points hp ON hp.document_id = hv.document_id AND hp.version = hv.version WHERE hp.id > $2) d`;
+        SELECT hp.id FROM hidden_point_versions hv JOIN points hp ON hp.document_id = hv.document_id AND hp.version = hv.version
+         WHERE hv.collection_id = $1 AND hp.id > $2) d`;
 
-interface HiddenSet {
-  versions: string;
+/** A collection's hidden points as one statement saw them. */
+export interface HiddenPoints {
   /** Sorted ascending. */
-  ids: number[];
-  sum: bigint;
+  ids: readonly number[];
+  /** HIDDEN_FINGERPRINT_SQL's value in that statement. */
+  fingerprint: string;
 }
+
+const NOTHING_HIDDEN: HiddenPoints = { ids: [], fingerprint: '|0:0' };
 
 /** Collections whose hidden set is remembered; beyond it the least recently used is dropped. */
 const MAX_TRACKED_COLLECTIONS = 64;
@@ -47,20 +58,20 @@ const MAX_TRACKED_COLLECTIONS = 64;
  * point id). While a large document is staged these are tens of thousands of ids, and every search
  * needs them. Re-reading them all per statement cost more than the search itself on PGlite, so the
  * last set is kept and each call reads only the ids above its largest one. It is used only when the
- * statement that read them confirms it whole: the same hidden versions, and the remembered ids plus
- * the new ones match the count and the sum of the hidden points' ids. Anything else (a flip, a version hidden or
- * deleted, or ids committed out of order by concurrent writers on PostgreSQL) reads the full set.
+ * statement that read them confirms it whole: the remembered ids plus the new ones give the
+ * fingerprint that statement computed. Anything else (a flip, a version hidden or deleted, or ids
+ * committed out of order by concurrent writers on PostgreSQL) reads the full set.
  */
 export class HiddenPointIds {
-  private readonly sets = new Map<number, HiddenSet>();
+  private readonly sets = new Map<number, HiddenPoints & { sum: bigint }>();
 
-  async of(collectionId: number, db: Pick<Queryable, 'query'>): Promise<readonly number[]> {
+  async of(collectionId: number, db: Pick<Queryable, 'query'>): Promise<HiddenPoints> {
     const known = this.sets.get(collectionId);
     const above = known && known.ids.length > 0 ? known.ids[known.ids.length - 1] : 0;
     let read = await readHidden(db, collectionId, above);
-    let ids: number[];
+    let ids: readonly number[];
     let sum: bigint;
-    if (known && above > 0 && read.versions === known.versions && `${known.ids.length + read.ids.length}:${known.sum + read.sum}` === read.total) {
+    if (known && above > 0 && read.fingerprint === fingerprintOf(read.versions, known.ids.length + read.ids.length, known.sum + read.sum)) {
       ids = read.ids.length === 0 ? known.ids : known.ids.concat(read.ids);
       sum = known.sum + read.sum;
     } else {
@@ -69,15 +80,21 @@ export class HiddenPointIds {
       sum = read.sum;
     }
     this.sets.delete(collectionId);
-    if (read.versions === '') return [];
-    this.sets.set(collectionId, { versions: read.versions, ids, sum });
+    if (read.versions === '') return NOTHING_HIDDEN;
+    const hidden = { ids, fingerprint: read.fingerprint, sum };
+    this.sets.set(collectionId, hidden);
     if (this.sets.size > MAX_TRACKED_COLLECTIONS) this.sets.delete(this.sets.keys().next().value as number);
-    return ids;
+    return hidden;
   }
 }
 
-async function readHidden(db: Pick<Queryable, 'query'>, collectionId: number, above: number): Promise<{ versions: string; total: string; ids: number[]; sum: bigint }> {
-  const { rows } = await db.query<{ versions: string; total: string; id: number | null }>(HIDDEN_POINTS_SQL, [collectionId, above]);
+function fingerprintOf(versions: string, count: number, sum: bigint): string {
+  return `${versions}|${count}:${sum}`;
+}
+
+async function readHidden(db: Pick<Queryable, 'query'>, collectionId: number, above: number): Promise<{ fingerprint: string; versions: string; ids: number[]; sum: bigint }> {
+  const { rows } = await db.query<{ fingerprint: string | null; id: number | null }>(HIDDEN_POINTS_SQL, [collectionId, above]);
+  const fingerprint = rows[0]?.fingerprint ?? NOTHING_HIDDEN.fingerprint;
   const ids: number[] = [];
   let sum = 0n;
   for (const row of rows) {
@@ -85,8 +102,8 @@ async function readHidden(db: Pick<Queryable, 'query'>, collectionId: number, ab
     ids.push(Number(row.id));
     sum += BigInt(row.id);
   }
-  ids.sort((a, b) => a - b);
-  return { versions: rows[0]?.versions ?? '', total: rows[0]?.total ?? '0:0', ids, sum };
+  ids.sort((x, y) => x - y);
+  return { fingerprint, versions: fingerprint.slice(0, fingerprint.lastIndexOf('|')), ids, sum };
 }
 
 /** Runs of consecutive ids at least this long are written as a range rather than listed. */
