@@ -176,6 +176,30 @@ describe('pglite on its own thread', () => {
     expect(order).toEqual(['batch 1', 'search statement 1', 'search transaction', 'batch 2']);
   });
 
+  it('holds a background transaction while foreground statements follow one another, and runs it once they stop', async () => {
+    // A quiet window far longer than the gap between two awaited statements, so the order is certain.
+    const patient = await PgliteThreadDb.open(undefined, undefined, { foregroundQuietMs: 1_000, backgroundMaxWaitMs: 60_000 });
+    try {
+      const order: string[] = [];
+      const first = patient.query('SELECT 1');
+      const batch = patient.transaction(
+        async (q) => {
+          await q.query('SELECT 1');
+          order.push('batch');
+        },
+        { background: true },
+      );
+      for (let i = 0; i < 5; i++) {
+        await patient.query('SELECT 1');
+        order.push(`statement ${i}`);
+      }
+      await Promise.all([first, batch]);
+      expect(order).toEqual(['statement 0', 'statement 1', 'statement 2', 'statement 3', 'statement 4', 'batch']);
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('lets a background transaction that waited past its bound go before later foreground work', async () => {
     const order: string[] = [];
     const search = held('foreground', 'long foreground transaction', order);
