@@ -97,21 +97,32 @@ export interface QueryTermWeights {
   crossingBigram: number;
   word: number;
   char: number;
+  /**
+   * Whether a term the query repeats weighs its kind's weight once per occurrence (`true`, as the
+   * first analyser) or once (`false`): a long question that says 利息 three times is not three
+   * times as much about interest.
+   */
+  countRepeats: boolean;
 }
 
-export const EQUAL_QUERY_WEIGHTS: QueryTermWeights = { bigram: 1, crossingBigram: 1, word: 1, char: 1 };
+export const EQUAL_QUERY_WEIGHTS: QueryTermWeights = { bigram: 1, crossingBigram: 1, word: 1, char: 1, countRepeats: true };
 
 /**
- * A query's terms under `options`, each with its weight (occurrences times the kind's weight).
+ * A query's terms under `options`, each with its weight: the kind's weight, times its occurrences
+ * when `weights.countRepeats` (else the largest weight it occurs with).
  * The terms are those `lexicalTermsWith` gives for the same text; only the weights differ. Lay
  * questions join words that documents never put side by side, so the bigram spanning two of their
  * words is mostly noise with a high idf.
  */
 export function lexicalQueryTermsWith(text: string, options: CjkTermOptions, weights: QueryTermWeights): Map<string, number> {
   const out = new Map<string, number>();
-  const add = (term: string, weight: number): void => {
-    out.set(term, (out.get(term) ?? 0) + weight);
-  };
+  const add = weights.countRepeats
+    ? (term: string, weight: number): void => {
+        out.set(term, (out.get(term) ?? 0) + weight);
+      }
+    : (term: string, weight: number): void => {
+        out.set(term, Math.max(out.get(term) ?? 0, weight));
+      };
   scan(
     text,
     (term) => add(term, 1),

@@ -27,6 +27,20 @@ describe('lexical analysers by version', () => {
     expect(terms).toContain('如何');
   });
 
+  it('counts a term the query repeats once under version 2, once per occurrence under version 1', () => {
+    const query = '利息的利息超过利息上限 interest interest';
+    const v2 = lexicalQueryTerms(query, 2);
+    expect(v2.get(word('利息'))).toBe(1);
+    expect(v2.get('利息')).toBe(1);
+    expect(v2.get(char('利'))).toBe(1);
+    expect(v2.get('interest')).toBe(1);
+    const v1 = lexicalQueryTerms(query, 1);
+    expect(v1.get('利息')).toBe(3);
+    expect(v1.get('interest')).toBe(2);
+    // Still exactly the terms the same text gets when indexed.
+    expect(new Set(v2.keys())).toEqual(new Set(lexicalTerms(query, 2)));
+  });
+
   it('gives text without CJK characters the same terms under every version', () => {
     const text = "The runners' café reopened in 2024 (COVID-19)";
     expect(lexicalTerms(text, 2)).toEqual(lexicalTerms(text, 1));
@@ -92,7 +106,8 @@ describe('CJK term options (the lexical study sweeps them)', () => {
     expect(lexicalQueryTermsWith('起诉个体', { ...all, unigrams: false }, { ...weights, crossingBigram: 0 }).has('诉个')).toBe(false);
   });
 
-  it('counts a repeated query term once per repeat', () => {
+  it('counts a repeated query term once per repeat, or once', () => {
     expect(lexicalQueryTermsWith('合同 合同', { ...all, unigrams: false }, EQUAL_QUERY_WEIGHTS).get(word('合同'))).toBe(2);
+    expect(lexicalQueryTermsWith('合同 合同', { ...all, unigrams: false }, { ...EQUAL_QUERY_WEIGHTS, countRepeats: false }).get(word('合同'))).toBe(1);
   });
 });

@@ -7,8 +7,9 @@ describe('bm25 helpers', () => {
     expect(idf(10, 10)).toBeGreaterThan(0);
   });
 
-  it('counts repeated query terms after analysis', () => {
+  it('counts repeated query terms after analysis under version 1, once under version 2', () => {
     expect([...queryTerms('Glaciers and the glacier')]).toEqual([['glacier', 2]]);
+    expect([...queryTerms('Glaciers and the glacier', 2)]).toEqual([['glacier', 1]]);
   });
 });
 

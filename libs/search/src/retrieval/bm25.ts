@@ -7,8 +7,8 @@ export function idf(docCount: number, df: number): number {
 }
 
 /**
- * Query term -> its weight: how often it occurs in the query (a repeated term counts once per
- * repeat), analysed as the collection's terms were (its lexical analyser version).
+ * Query term -> its weight, analysed as the collection's terms were (its lexical analyser version):
+ * under version 1 how often it occurs in the query, under version 2 once (`lexicalQueryTerms`).
  */
 export function queryTerms(query: string, analyzer: LexicalAnalyzerVersion = 1): Map<string, number> {
   return lexicalQueryTerms(query, analyzer);
