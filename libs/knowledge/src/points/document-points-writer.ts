@@ -116,7 +116,7 @@ export class DocumentPointsWriter {
       if (options.stillValid && !(await options.stillValid(tx))) return 'invalid';
       await this.points.insertMany(tx, staged.collectionId, staged.documentId, points, options.slots, staged.pointVersion);
       return true;
-    });
+    }, { background: true });
     if (written !== true) return written;
     const done = staged.written;
     done.batches++;
@@ -230,7 +230,7 @@ export class DocumentPointsWriter {
           );
         }
         return n;
-      });
+      }, { background: true });
       deleted += count;
       if (count < PURGE_BATCH) return deleted;
     }
