@@ -96,6 +96,10 @@ interface Tracked {
   rss: Array<{ mark: string; bytes: number }>;
   /** RSS every rssEveryMs from the end of warm-up (ms into the load, bytes). */
   series: Array<{ at: number; bytes: number }>;
+  /** An API's V8 heap in use at the same moments (its /metrics), to tell heap growth from RSS swings. */
+  heap: Array<{ at: number; bytes: number }>;
+  /** An API's base URL (workers serve no HTTP). */
+  api?: string;
   killedAt?: number;
 }
 
@@ -198,15 +202,16 @@ class Soak {
     };
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
-      this.track(`api-${i + 1}`, new BenchProcess(`api-${i + 1}`, API_MAIN, { ...this.env, PORT: String(port) }, join(this.logDir, `api-${i + 1}.log`)));
-      this.apis.push(`http://127.0.0.1:${port}`);
+      const api = this.track(`api-${i + 1}`, new BenchProcess(`api-${i + 1}`, API_MAIN, { ...this.env, PORT: String(port) }, join(this.logDir, `api-${i + 1}.log`)));
+      api.api = `http://127.0.0.1:${port}`;
+      this.apis.push(api.api);
     }
     for (let i = 0; i < 2; i++) this.workers.push(this.startWorker(`worker-${i + 1}`));
     for (const api of this.apis) await until(`API ${api}`, async () => ((await fetch(`${api}/health`)).ok ? true : undefined), 120_000);
   }
 
   private track(name: string, process: BenchProcess): Tracked {
-    const tracked: Tracked = { name, process, rss: [], series: [] };
+    const tracked: Tracked = { name, process, rss: [], series: [], heap: [] };
     this.tracked.push(tracked);
     this.cleanups.push(() => process.stop());
     return tracked;
@@ -386,6 +391,17 @@ class Soak {
     }
   }
 
+  /** nodejs_heap_size_used_bytes from an API's /metrics; undefined when it does not answer. */
+  private async heapUsed(api: string): Promise<number | undefined> {
+    try {
+      const response = await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` }, signal: AbortSignal.timeout(5_000) });
+      const match = /^fjord_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+?\d+)?)/m.exec(await response.text());
+      return match ? Number(match[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private sampleRss(mark: string): void {
     for (const tracked of this.tracked) {
       if (!tracked.process.running) continue;
@@ -419,6 +435,12 @@ class Soak {
           const bytes = tracked.process.running ? procStatusBytes(tracked.process.pid, 'VmRSS') : undefined;
           if (bytes) tracked.series.push({ at: Date.now() - this.startedAt, bytes });
         }
+        await Promise.all(
+          this.tracked.map(async (tracked) => {
+            const heap = tracked.api ? await this.heapUsed(tracked.api) : undefined;
+            if (heap) tracked.heap.push({ at: Date.now() - this.startedAt, bytes: heap });
+          }),
+        );
       }
     })();
     const faults = (async () => {
@@ -527,6 +549,15 @@ class Soak {
       lines.push(
         `| ${t.name}${t.killedAt !== undefined ? ` (killed at ${Math.round(t.killedAt / 1000)} s)` : ''} | ${mb(at('warm'))} | ${mb(at('25%'))} | ${mb(at('50%'))} | ${mb(at('75%'))} | ${mb(at('end') ?? at('killed'))} | ${growth} | ${t.series.length} | ${peak(t.series.slice(0, half))} | ${peak(t.series.slice(half))} | ${slope} |`,
       );
+    }
+    const apis = this.tracked.filter((t) => t.heap.length >= 6);
+    if (apis.length > 0) {
+      lines.push('', 'V8 heap in use of the APIs (MB, their /metrics at the same moments):', '', '| process | after warm-up | end | peak 1st half | peak 2nd half | slope 2nd half (MB/min) |', '|---|---|---|---|---|---|');
+      for (const t of apis) {
+        const half = Math.floor(t.heap.length / 2);
+        const peak = (samples: Tracked['heap']) => mb(Math.max(...samples.map((sample) => sample.bytes)));
+        lines.push(`| ${t.name} | ${mb(t.heap[0].bytes)} | ${mb(t.heap[t.heap.length - 1].bytes)} | ${peak(t.heap.slice(0, half))} | ${peak(t.heap.slice(half))} | ${slopeMbPerMinute(t.heap.slice(half)).toFixed(1)} |`);
+      }
     }
     if (this.errorLog.length > 0) lines.push('', 'Error log lines (message: count):', '', ...this.errorLog.map((line) => `- ${line}`));
     if (result.crashed.length > 0) lines.push('', 'Processes that died on their own:', ...result.crashed.map((c) => `\n${c}`));

@@ -133,6 +133,88 @@ describe('pglite on its own thread', () => {
     expect(rows[0].n).toBe(9007199254740991);
   });
 
+  /** Polls a condition of the test's own state (bounded). */
+  async function until(condition: () => boolean): Promise<void> {
+    for (let waited = 0; !condition(); waited += 5) {
+      if (waited > 10_000) throw new Error('condition not reached in 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** A transaction that holds the turn until `open` is called; `order` records when each named caller ran. */
+  function held(lane: 'foreground' | 'background', name: string, order: string[]): { done: Promise<void>; open: () => void } {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const done = db.transaction(
+      async (q) => {
+        order.push(name);
+        await q.query('SELECT 1');
+        await gate;
+      },
+      { background: lane === 'background' },
+    );
+    return { done, open };
+  }
+
+  it('gives the turn to waiting foreground statements before the next background transaction', async () => {
+    const order: string[] = [];
+    const batch1 = held('background', 'batch 1', order);
+    await until(() => order.length === 1);
+    // Queued while batch 1 runs, in this order: another batch, then a search's statements.
+    const batch2 = held('background', 'batch 2', order);
+    const search = Promise.all([
+      db.query('SELECT 1').then(() => order.push('search statement 1')),
+      db.transaction(async (q) => {
+        await q.query('SELECT 1');
+        order.push('search transaction');
+      }),
+    ]);
+    batch1.open();
+    await search;
+    batch2.open();
+    await batch2.done;
+    expect(order).toEqual(['batch 1', 'search statement 1', 'search transaction', 'batch 2']);
+  });
+
+  it('holds a background transaction while foreground statements follow one another, and runs it once they stop', async () => {
+    // A quiet window far longer than the gap between two awaited statements, so the order is certain.
+    const patient = await PgliteThreadDb.open(undefined, undefined, { foregroundQuietMs: 1_000, backgroundMaxWaitMs: 60_000 });
+    try {
+      const order: string[] = [];
+      const first = patient.query('SELECT 1');
+      const batch = patient.transaction(
+        async (q) => {
+          await q.query('SELECT 1');
+          order.push('batch');
+        },
+        { background: true },
+      );
+      for (let i = 0; i < 5; i++) {
+        await patient.query('SELECT 1');
+        order.push(`statement ${i}`);
+      }
+      await Promise.all([first, batch]);
+      expect(order).toEqual(['statement 0', 'statement 1', 'statement 2', 'statement 3', 'statement 4', 'batch']);
+    } finally {
+      await patient.close();
+    }
+  });
+
+  it('lets a background transaction that waited past its bound go before later foreground work', async () => {
+    const order: string[] = [];
+    const search = held('foreground', 'long foreground transaction', order);
+    await until(() => order.length === 1);
+    const batch = held('background', 'batch', order);
+    const later = db.query('SELECT 1').then(() => order.push('foreground statement'));
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the 1 s bound
+    search.open();
+    await until(() => order.length === 2);
+    expect(order[1]).toBe('batch');
+    batch.open();
+    await Promise.all([search.done, batch.done, later]);
+    expect(order).toEqual(['long foreground transaction', 'batch', 'foreground statement']);
+  });
+
   it("leaves the calling thread's event loop free during a long statement", async () => {
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();

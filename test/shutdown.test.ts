@@ -51,6 +51,8 @@ describe('shutdown with a document in flight', () => {
       EMBEDDING_MODEL: 'fake-embedding',
       EMBEDDING_BATCH_SIZE: '1',
       EMBEDDING_MAX_RETRIES: '1',
+      // The whole document in one batch, so the shutdown meets a write that cannot finish in time.
+      INGEST_BATCH_CHUNKS: '128',
     };
     const post = async (path: string, body: unknown) =>
       (await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` }, body: JSON.stringify(body) })).json() as Promise<any>;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB, Db } from '@fjord/database';
 import { DocumentPointsWriter, StoredBatch } from '@fjord/knowledge/points/document-points-writer';
+import type { HiddenPoints } from '@fjord/knowledge/points/point-visibility';
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { FakeOpenAiServer } from './support/fake-openai-server';
 import { BACKENDS, TEST_ADMIN_KEY, TestStack, startTestStack, waitForDocument } from './support/test-stack';
@@ -165,7 +166,7 @@ describe.each(BACKENDS)('staged document versions (%s)', (backend) => {
       expect(res.status).toBe(200);
       return res.body.data.result_list.map((item: { content: string }) => item.content);
     };
-    const repository = stack.app.get(SearchRepository) as unknown as { hiddenPointIds(collectionId: number): Promise<number[]> };
+    const repository = stack.app.get(SearchRepository) as unknown as { hiddenPointIds(collectionId: number): Promise<HiddenPoints> };
     const readHiddenIds = repository.hiddenPointIds.bind(repository);
     const gate = holdAfterBatch(writer, 1);
     const spy = jest.spyOn(repository, 'hiddenPointIds');
@@ -177,7 +178,7 @@ describe.each(BACKENDS)('staged document versions (%s)', (backend) => {
       // the document frequencies.
       spy.mockImplementationOnce(async (collectionId) => {
         const hidden = await readHiddenIds(collectionId);
-        expect(hidden).toHaveLength(3);
+        expect(hidden.ids).toHaveLength(3);
         gate.release();
         expect((await waitForDocument(stack, { collection_name: NAME, doc_id: 'racer' })).process_status).toBe(0);
         return hidden;

@@ -12,6 +12,12 @@ describe('loadConfig', () => {
     expect(config.embedding).toMatchObject({ provider: 'local', model: 'fjord-local-hash-v1', localDimension: 384 });
   });
 
+  it('writes smaller ingestion batches embedded (one connection) than on PostgreSQL, unless told', () => {
+    expect(loadConfig({}).ingestion.batchChunks).toBe(32);
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/fjord', REDIS_URL: 'redis://localhost:6379' }).ingestion.batchChunks).toBe(128);
+    expect(loadConfig({ INGEST_BATCH_CHUNKS: '500' }).ingestion.batchChunks).toBe(500);
+  });
+
   it('reports every bad variable by name, readably', () => {
     let error: unknown;
     try {

@@ -111,8 +111,11 @@ export const envSchema = z.object({
   INGEST_BACKOFF_MS: int(0).default(2_000),
   /** How long a worker's job lock lasts; a killed worker's job is picked up again after this. */
   INGEST_LOCK_MS: int(1_000).default(30_000),
-  /** Chunks embedded and written per transaction: no write holds the database for long. */
-  INGEST_BATCH_CHUNKS: int(1, 4_096).default(128),
+  /**
+   * Chunks embedded and written per transaction: no write holds the database for long. Default 128
+   * on PostgreSQL, 32 embedded, where a search waits for the batch that holds PGlite's one connection.
+   */
+  INGEST_BATCH_CHUNKS: int(1, 4_096).optional(),
   /** Parsers run in a child process with these caps; an overrun fails that document only. */
   /** A document whose progress has not moved for this long is failed as stuck (doc/retry re-queues it). */
   INGEST_STUCK_MS: int(1_000).default(900_000),
@@ -405,7 +408,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       urlFetchAllowPrivate: env.URL_FETCH_ALLOW_PRIVATE,
       urlFetchTimeoutMs: env.URL_FETCH_TIMEOUT_MS,
     },
-    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS, stuckMs: env.INGEST_STUCK_MS, batchChunks: env.INGEST_BATCH_CHUNKS },
+    ingestion: { concurrency: env.WORKER_CONCURRENCY, maxAttempts: env.INGEST_MAX_ATTEMPTS, backoffMs: env.INGEST_BACKOFF_MS, lockMs: env.INGEST_LOCK_MS, stuckMs: env.INGEST_STUCK_MS, batchChunks: env.INGEST_BATCH_CHUNKS ?? (env.DATABASE_URL ? 128 : 32) },
     parsing: {
       timeoutMs: env.PARSE_TIMEOUT_MS,
       maxMemoryMb: env.PARSE_MAX_MEMORY_MB,

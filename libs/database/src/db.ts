@@ -51,6 +51,12 @@ export interface TransactionOptions {
    * a fresh connection. Never when the loss came during COMMIT, which may have been applied.
    */
   rerunIfRolledBack?: boolean;
+  /**
+   * Bulk work nobody waits for (ingestion batches, purges of replaced points): on embedded PGlite,
+   * whose one connection runs everything in turn, statements waiting for the turn go before it, so
+   * a search is not queued behind a run of batches. Ignored on PostgreSQL, where a pool serves both.
+   */
+  background?: boolean;
 }
 
 /** The part of a Db that reads need; `transaction` callbacks given to it must only read. */

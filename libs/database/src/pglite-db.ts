@@ -4,12 +4,24 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { Db, QueryResult, Queryable, ReadDb, Row } from './db';
 
 // Match PgDb: int8 as number, so repositories see the same row shapes on both databases.
-const parsers = { [types.INT8]: (v: string) => Number.parseInt(v, 10) };
+// bytea through Buffer's native hex codec: PGlite's own maps every byte through a JS string, which
+// held the database thread for about 2 s per 10 MB uploaded and 0.5 s per 8 MB slice read back.
+const parsers = {
+  [types.INT8]: (v: string) => Number.parseInt(v, 10),
+  [types.BYTEA]: (v: string) => Buffer.from(v.slice(2), 'hex'),
+};
+const serializers = {
+  [types.BYTEA]: (v: unknown) => {
+    if (!(v instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+    return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`;
+  },
+};
+const options = { parsers, serializers };
 
 class PgliteTxQueryable implements Queryable {
   constructor(private readonly tx: Transaction) {}
   async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    const result = await this.tx.query<T>(sql, params as unknown[] | undefined, { parsers });
+    const result = await this.tx.query<T>(sql, params as unknown[] | undefined, options);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
   async exec(sql: string): Promise<void> {
@@ -33,7 +45,7 @@ export class PgliteDb implements Db {
   }
 
   async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    const result = await this.pg.query<T>(sql, params as unknown[] | undefined, { parsers });
+    const result = await this.pg.query<T>(sql, params as unknown[] | undefined, options);
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
 

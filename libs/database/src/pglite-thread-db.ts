@@ -2,12 +2,31 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataDirLock } from './data-dir-lock';
-import { Db, QueryResult, Queryable, ReadDb, Row } from './db';
+import { Db, QueryResult, Queryable, ReadDb, Row, TransactionOptions } from './db';
 import { findMigrationsDir } from './migrator';
 import { PgliteRequest, PgliteResponse, PgliteWorkerData, deserializeError } from './pglite-thread.protocol';
 
 type Pending = { resolve: (response: PgliteResponse & { ok: true }) => void; reject: (error: Error) => void; sentAt: number };
 type Outgoing = PgliteRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+type Lane = 'foreground' | 'background';
+type Release = () => void;
+
+/** When background transactions get the turn (see PgliteThreadDb). */
+export interface TurnPolicy {
+  /**
+   * Foreground work counts as finished only after this long without any: a search's statements
+   * follow one another with a little JavaScript in between, and a batch slipped into every such gap
+   * made the search wait for as many batches as it had statements.
+   */
+  foregroundQuietMs: number;
+  /**
+   * How long background work may wait while foreground work keeps coming: past it, the oldest
+   * background transaction goes next, so a steady stream of searches slows ingestion but never stops it.
+   */
+  backgroundMaxWaitMs: number;
+}
+
+const DEFAULT_TURN_POLICY: TurnPolicy = { foregroundQuietMs: 50, backgroundMaxWaitMs: 1000 };
 
 /**
  * Embedded PGlite on its own worker thread, behind the same Db interface as PgliteDb. PGlite runs
@@ -16,13 +35,22 @@ type Outgoing = PgliteRequest extends infer R ? (R extends { id: number } ? Omit
  *
  * PGlite is one connection, so ordering is the whole concurrency model: requests are sent in turn,
  * and a transaction or session keeps the turn until it ends, so no other caller's statement can land
- * inside it (the worker runs messages in arrival order).
+ * inside it (the worker runs messages in arrival order). Foreground callers (searches, API reads
+ * and writes) go before background transactions (ingestion batches), and a background transaction
+ * starts only once the foreground has been quiet for a moment (TurnPolicy): otherwise a batch ran
+ * between each two of a search's statements, and a search during a large ingest took as many
+ * batches as it had statements.
  */
 export class PgliteThreadDb implements Db {
   readonly kind = 'pglite' as const;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private tail: Promise<void> = Promise.resolve();
+  private turnHeld = false;
+  private readonly waiting: Record<Lane, Array<{ grant: () => void; since: number }>> = { foreground: [], background: [] };
+  /** Foreground statements and transactions that hold the turn or still run on the thread. */
+  private foregroundActive = 0;
+  private foregroundQuietSince = 0;
+  private wake?: NodeJS.Timeout;
   private failure?: Error;
   private closing?: Promise<void>;
 
@@ -36,7 +64,8 @@ export class PgliteThreadDb implements Db {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly lock?: DataDirLock,
+    private readonly lock: DataDirLock | undefined,
+    private readonly policy: TurnPolicy,
   ) {
     worker.on('message', (response: PgliteResponse) => this.settle(response));
     worker.on('error', (error) => this.fail(error));
@@ -44,7 +73,7 @@ export class PgliteThreadDb implements Db {
   }
 
   /** `lock` is the data directory's lock, released when this Db closes. */
-  static async open(dataDir: string | undefined, lock?: DataDirLock): Promise<PgliteThreadDb> {
+  static async open(dataDir: string | undefined, lock?: DataDirLock, policy: Partial<TurnPolicy> = {}): Promise<PgliteThreadDb> {
     const worker = new Worker(workerEntry(), { workerData: { dataDir } satisfies PgliteWorkerData });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (response: PgliteResponse) => {
@@ -63,7 +92,7 @@ export class PgliteThreadDb implements Db {
       await worker.terminate();
       throw error;
     }
-    return new PgliteThreadDb(worker, lock);
+    return new PgliteThreadDb(worker, lock, { ...DEFAULT_TURN_POLICY, ...policy });
   }
 
   connectionSetting(_name: string): string | undefined {
@@ -83,20 +112,32 @@ export class PgliteThreadDb implements Db {
 
   async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
     const release = await this.turn();
+    this.foregroundStarted();
     const result = this.runQuery<T>(sql, params);
     release(); // sent: the thread keeps the order from here
-    return result;
+    try {
+      return await result;
+    } finally {
+      this.foregroundEnded();
+    }
   }
 
   async exec(sql: string): Promise<void> {
     const release = await this.turn();
+    this.foregroundStarted();
     const done = this.request({ op: 'exec', sql });
     release();
-    await done;
+    try {
+      await done;
+    } finally {
+      this.foregroundEnded();
+    }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const release = await this.turn();
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const background = options.background === true;
+    const release = await this.turn(background ? 'background' : 'foreground');
+    if (!background) this.foregroundStarted();
     try {
       await this.request({ op: 'exec', sql: 'BEGIN' });
       let result: T;
@@ -110,16 +151,19 @@ export class PgliteThreadDb implements Db {
       return result;
     } finally {
       release();
+      if (!background) this.foregroundEnded();
     }
   }
 
   async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const release = await this.turn();
+    this.foregroundStarted();
     try {
       return await fn(this.direct);
     } finally {
       await this.request({ op: 'exec', sql: 'RESET ALL' }).catch(() => undefined);
       release();
+      this.foregroundEnded();
     }
   }
 
@@ -142,12 +186,55 @@ export class PgliteThreadDb implements Db {
     return { rows: (response.rows ?? []) as T[], rowCount: response.rowCount ?? 0 };
   }
 
-  /** Resolves with a release function once every earlier holder of the turn has released it. */
-  private turn(): Promise<() => void> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    return previous.then(() => release);
+  /** Resolves with a release function (call it once) when this caller holds the turn. */
+  private turn(lane: Lane = 'foreground'): Promise<Release> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.turnHeld = true;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.passTurn();
+        });
+      };
+      if (this.turnHeld) this.waiting[lane].push({ grant, since: Date.now() });
+      else grant();
+    });
+  }
+
+  private passTurn(): void {
+    this.turnHeld = false;
+    this.dispatch();
+  }
+
+  private foregroundStarted(): void {
+    this.foregroundActive++;
+  }
+
+  private foregroundEnded(): void {
+    this.foregroundActive--;
+    this.foregroundQuietSince = Date.now();
+    this.dispatch();
+  }
+
+  /** Grants a free turn: an overdue background transaction, else foreground, else background once the foreground is quiet. */
+  private dispatch(): void {
+    if (this.turnHeld) return;
+    const background = this.waiting.background[0];
+    const now = Date.now();
+    const overdueIn = background ? background.since + this.policy.backgroundMaxWaitMs - now : Infinity;
+    const foreground = overdueIn <= 0 ? undefined : this.waiting.foreground.shift();
+    if (foreground) return foreground.grant();
+    if (!background) return;
+    const quietIn = this.foregroundActive > 0 ? Infinity : this.foregroundQuietSince + this.policy.foregroundQuietMs - now;
+    if (overdueIn <= 0 || quietIn <= 0) {
+      this.waiting.background.shift()?.grant();
+      return;
+    }
+    clearTimeout(this.wake);
+    this.wake = setTimeout(() => this.dispatch(), Math.min(overdueIn, quietIn));
+    this.wake.unref();
   }
 
   private request(message: Outgoing): Promise<PgliteResponse & { ok: true }> {

@@ -21,6 +21,8 @@ export interface StagedVersion {
   readonly pointVersion: number;
   /** This attempt's claim on the set (hidden_point_versions.writer). */
   readonly writer: string;
+  /** Batches and points this attempt has committed so far (for `afterBatch`). */
+  readonly written: { batches: number; points: number };
 }
 
 export interface PublishedStats {
@@ -53,7 +55,6 @@ export interface StoredBatch {
 @Injectable()
 export class DocumentPointsWriter {
   private readonly logger = new Logger(DocumentPointsWriter.name);
-  private readonly progress = new Map<string, { batches: number; points: number }>();
   /**
    * Awaited after each batch commits, before the next one is written. For tests that must observe
    * a document half-written (a gate, not a sleep); unset in production.
@@ -92,7 +93,7 @@ export class DocumentPointsWriter {
       return next;
     });
     if (pointVersion === undefined) return undefined;
-    const staged: StagedVersion = { documentId: doc.id, collectionId: doc.collectionId, documentVersion: doc.version, pointVersion, writer };
+    const staged: StagedVersion = { documentId: doc.id, collectionId: doc.collectionId, documentVersion: doc.version, pointVersion, writer, written: { batches: 0, points: 0 } };
     // Every other hidden set of this document belongs to an attempt that can no longer publish (its
     // document version is older, or this attempt has taken the version over): clear them.
     const { rows } = await this.db.query<{ version: number }>('SELECT version FROM hidden_point_versions WHERE document_id = $1 AND version <> $2', [
@@ -100,7 +101,6 @@ export class DocumentPointsWriter {
       pointVersion,
     ]);
     for (const { version } of rows) await this.purgeVersion(doc.id, Number(version), { keepRow: false });
-    this.progress.set(writer, { batches: 0, points: 0 });
     return staged;
   }
 
@@ -116,12 +116,11 @@ export class DocumentPointsWriter {
       if (options.stillValid && !(await options.stillValid(tx))) return 'invalid';
       await this.points.insertMany(tx, staged.collectionId, staged.documentId, points, options.slots, staged.pointVersion);
       return true;
-    });
+    }, { background: true });
     if (written !== true) return written;
-    const done = this.progress.get(staged.writer) ?? { batches: 0, points: 0 };
+    const done = staged.written;
     done.batches++;
     done.points += points.length;
-    this.progress.set(staged.writer, done);
     await this.afterBatch?.({ documentId: staged.documentId, version: staged.documentVersion, batch: done.batches, pointsWritten: done.points });
     return true;
   }
@@ -133,7 +132,6 @@ export class DocumentPointsWriter {
    * other attempt cleared under us. False when superseded; 'invalid' when `stillValid` says no.
    */
   async publish(staged: StagedVersion, expectedPoints: number, stats: PublishedStats, stillValid?: StillValid): Promise<boolean | 'invalid'> {
-    this.progress.delete(staged.writer);
     return this.db.transaction(async (tx): Promise<boolean | 'invalid'> => {
       // Losing this commit in a crash is harmless: the document is still unfinished and gets redone.
       if (this.db.kind === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
@@ -178,7 +176,6 @@ export class DocumentPointsWriter {
 
   /** Clears the staged version of an attempt that failed for good (best effort: recovery sweeps too). */
   async discard(staged: StagedVersion): Promise<void> {
-    this.progress.delete(staged.writer);
     const owned = await this.db.transaction(async (tx) => {
       if (!(await this.owns(tx, staged))) return false;
       await tx.query("UPDATE hidden_point_versions SET reason = 'stale', writer = NULL WHERE document_id = $1 AND version = $2", [staged.documentId, staged.pointVersion]);
@@ -233,7 +230,7 @@ export class DocumentPointsWriter {
           );
         }
         return n;
-      });
+      }, { background: true });
       deleted += count;
       if (count < PURGE_BATCH) return deleted;
     }

@@ -3,7 +3,7 @@ import { toSql } from 'pgvector';
 import { DB, Db, ReadDb } from '@fjord/database';
 import type { MetaEntry } from '@fjord/knowledge/schemas/common.schema';
 import type { PointPosition } from '@fjord/knowledge/points/point-position';
-import { HIDDEN_POINT_IDS_SQL, notHiddenIdSql, visiblePointSql } from '@fjord/knowledge/points/point-visibility';
+import { HIDDEN_FINGERPRINT_SQL, HiddenPointIds, HiddenPoints, notHiddenIdSql, visiblePointSql } from '@fjord/knowledge/points/point-visibility';
 import { columnSql, coveredPredicate, tailPredicate, VectorIndexState } from '@fjord/knowledge/vector-index/vector-index.repository';
 import { CheckedFilter } from '../filters/doc-filter';
 import { docFilterSql, SqlParams } from '../filters/doc-filter.sql';
@@ -145,15 +145,6 @@ export interface LexicalStats {
   settled: boolean;
 }
 
-/** A statement's own view of the collection's hidden point ids ($1 = collection id). */
-const HIDDEN_IDS_SEEN = `(SELECT coalesce(array_agg(x.id), '{}') FROM (${HIDDEN_POINT_IDS_SQL}) x)`;
-
-/** Whether the hidden ids a statement saw are the ones it was given (order aside). */
-function sameIds(given: readonly number[], seen: ReadonlyArray<number | string> | null): boolean {
-  const seenIds = new Set((seen ?? []).map(Number));
-  return seenIds.size === given.length && given.every((id) => seenIds.has(id));
-}
-
 /** Reads of the statistics retried when the hidden points change between the two statements. */
 const STATS_ATTEMPTS = 3;
 
@@ -174,6 +165,7 @@ const DELETING = 5;
 @Injectable()
 export class SearchRepository {
   private iterativeScan: Promise<boolean> | undefined;
+  private readonly hidden = new HiddenPointIds();
 
   constructor(@Inject(DB) private readonly db: Db) {}
 
@@ -275,7 +267,7 @@ export class SearchRepository {
       (_, i) => `(SELECT pt.point_id AS id,
                          ($3::float8[])[${i + 1}] * ${termFactor('pt')} AS s
                     FROM point_terms pt
-                   WHERE pt.collection_id = $1 AND pt.term = ($2::text[])[${i + 1}] AND ${notHiddenIdSql('pt.point_id', hidden)}
+                   WHERE pt.collection_id = $1 AND pt.term = ($2::text[])[${i + 1}] AND ${notHiddenIdSql('pt.point_id', hidden.ids)}
                    ORDER BY pt.point_id)`,
     );
     const scored = `SELECT u.id, sum(u.s) AS score FROM (${branches.join(' UNION ALL ')}) u GROUP BY u.id`;
@@ -324,9 +316,9 @@ export class SearchRepository {
     limit: number,
   ): Promise<{ version: number; heads: Map<string, Candidate[]> }> {
     const hidden = await this.hiddenPointIds(query.collectionId);
-    const { rows } = await this.reads.query<{ term: string | null; id: number | null; score: number | null; version: number | null; hidden: string[] | null }>(
+    const { rows } = await this.reads.query<{ term: string | null; id: number | null; score: number | null; version: number | null; hidden: string | null }>(
       `SELECT h.term, h.id, h.score, (SELECT s.version FROM lexical_stats s WHERE s.collection_id = $1) AS version,
-              CASE WHEN h.term IS NULL THEN ${HIDDEN_IDS_SEEN} END AS hidden
+              CASE WHEN h.term IS NULL THEN ${HIDDEN_FINGERPRINT_SQL} END AS hidden
          FROM (SELECT NULL::text AS term, NULL::bigint AS id, NULL::float8 AS score
                UNION ALL
                SELECT w.term, x.point_id, x.score
@@ -334,7 +326,7 @@ export class SearchRepository {
                 CROSS JOIN LATERAL (
                       SELECT pt.point_id, ${termFactor('pt')} AS score
                         FROM point_terms pt
-                       WHERE pt.collection_id = $1 AND pt.term = w.term AND ${notHiddenIdSql('pt.point_id', hidden)}
+                       WHERE pt.collection_id = $1 AND pt.term = w.term AND ${notHiddenIdSql('pt.point_id', hidden.ids)}
                        ORDER BY 2 DESC, pt.point_id
                        LIMIT $3::int) x) h`,
       [query.collectionId, terms, int(limit), query.k1, query.b, query.avgdl],
@@ -345,7 +337,7 @@ export class SearchRepository {
     for (const row of rows) {
       version = Number(row.version ?? -1);
       if (row.term === null) {
-        settled = sameIds(hidden, row.hidden);
+        settled = row.hidden === hidden.fingerprint;
         continue;
       }
       heads.get(row.term)?.push({ id: Number(row.id), score: Number(row.score) });
@@ -363,19 +355,19 @@ export class SearchRepository {
   async lexicalStats(collectionId: number, terms: string[]): Promise<LexicalStats> {
     let hidden = await this.hiddenPointIds(collectionId);
     for (let attempt = 1; ; attempt++) {
-      const { rows } = await this.reads.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null; hidden: string[] | null }>(
+      const { rows } = await this.reads.query<{ doc_count: number; total_length: number; version: number; df: Record<string, number> | null; hidden: string | null }>(
         `SELECT s.doc_count, s.total_length, s.version,
                 (SELECT json_object_agg(x.term, x.df)
                    FROM (SELECT pt.term, count(*)::int AS df FROM point_terms pt
-                          WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) AND ${notHiddenIdSql('pt.point_id', hidden)}
+                          WHERE pt.collection_id = $1 AND pt.term = ANY($2::text[]) AND ${notHiddenIdSql('pt.point_id', hidden.ids)}
                           GROUP BY pt.term) x) AS df,
-                ${HIDDEN_IDS_SEEN} AS hidden
+                ${HIDDEN_FINGERPRINT_SQL} AS hidden
            FROM lexical_stats s WHERE s.collection_id = $1`,
         [collectionId, terms],
       );
       const row = rows[0];
       if (!row) return { docCount: 0, totalLength: 0, version: -1, df: new Map(), settled: true };
-      const settled = sameIds(hidden, row.hidden);
+      const settled = row.hidden === hidden.fingerprint;
       if (settled || attempt === STATS_ATTEMPTS) {
         return {
           docCount: Number(row.doc_count),
@@ -385,7 +377,7 @@ export class SearchRepository {
           settled,
         };
       }
-      hidden = (row.hidden ?? []).map(Number);
+      hidden = await this.hiddenPointIds(collectionId);
     }
   }
 
@@ -435,9 +427,8 @@ export class SearchRepository {
    * Row ids of the collection's points hidden from search (a version still being written or one
    * replaced and not yet deleted): posting-list reads leave them out. Empty almost always.
    */
-  private async hiddenPointIds(collectionId: number): Promise<number[]> {
-    const { rows } = await this.reads.query<{ id: number }>(HIDDEN_POINT_IDS_SQL, [collectionId]);
-    return rows.map((r) => Number(r.id));
+  private hiddenPointIds(collectionId: number): Promise<HiddenPoints> {
+    return this.hidden.of(collectionId, this.reads);
   }
 
   /** pgvector >= 0.8 has iterative index scans; PGlite's bundled build may be older. */
