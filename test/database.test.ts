@@ -95,7 +95,8 @@ describe('connection settings on pglite', () => {
 describe('pglite on its own thread', () => {
   let db: PgliteThreadDb;
   beforeAll(async () => {
-    db = await PgliteThreadDb.open(undefined);
+    // A background bound of 1 s (the default is shorter): the ordering tests below then hold on a slow machine.
+    db = await PgliteThreadDb.open(undefined, undefined, { backgroundMaxWaitMs: 1_000 });
     await db.exec('CREATE TABLE t (id int PRIMARY KEY, note text)');
   });
   afterAll(async () => {
