@@ -14,11 +14,11 @@ type Release = () => void;
 /** When background transactions get the turn (see PgliteThreadDb). */
 export interface TurnPolicy {
   /**
-   * Foreground work counts as finished only after this long without any: a search's statements
-   * follow one another with a little JavaScript in between, and a batch slipped into every such gap
-   * made the search wait for as many batches as it had statements.
+   * Reads (reader(): searches) count as finished only after this long without any: a search's
+   * statements follow one another with a little JavaScript in between, and a batch slipped into every
+   * such gap made the search wait for as many batches as it had statements.
    */
-  foregroundQuietMs: number;
+  readsQuietMs: number;
   /**
    * How long background work may wait while foreground work keeps coming: past it, the oldest
    * background transaction goes next, so a steady stream of searches slows ingestion but never stops it.
@@ -28,7 +28,7 @@ export interface TurnPolicy {
   backgroundMaxWaitMs: number;
 }
 
-const DEFAULT_TURN_POLICY: TurnPolicy = { foregroundQuietMs: 50, backgroundMaxWaitMs: 300 };
+const DEFAULT_TURN_POLICY: TurnPolicy = { readsQuietMs: 50, backgroundMaxWaitMs: 300 };
 
 /**
  * Embedded PGlite on its own worker thread, behind the same Db interface as PgliteDb. PGlite runs
@@ -39,9 +39,9 @@ const DEFAULT_TURN_POLICY: TurnPolicy = { foregroundQuietMs: 50, backgroundMaxWa
  * and a transaction or session keeps the turn until it ends, so no other caller's statement can land
  * inside it (the worker runs messages in arrival order). Foreground callers (searches, API reads
  * and writes) go before background transactions (ingestion batches), and a background transaction
- * starts only once the foreground has been quiet for a moment (TurnPolicy): otherwise a batch ran
- * between each two of a search's statements, and a search during a large ingest took as many
- * batches as it had statements.
+ * starts only once searches (reads through reader()) have been quiet for a moment (TurnPolicy):
+ * otherwise a batch ran between each two of a search's statements, and a search during a large
+ * ingest took as many batches as it had statements.
  */
 export class PgliteThreadDb implements Db {
   readonly kind = 'pglite' as const;
@@ -49,9 +49,9 @@ export class PgliteThreadDb implements Db {
   private readonly pending = new Map<number, Pending>();
   private turnHeld = false;
   private readonly waiting: Record<Lane, Array<{ grant: () => void; since: number }>> = { foreground: [], background: [] };
-  /** Foreground statements and transactions that hold the turn or still run on the thread. */
-  private foregroundActive = 0;
-  private foregroundQuietSince = 0;
+  /** Reads through reader() (searches) that hold the turn or still run on the thread. */
+  private readsActive = 0;
+  private readsQuietSince = 0;
   private wake?: NodeJS.Timeout;
   private failure?: Error;
   private closing?: Promise<void>;
@@ -101,10 +101,21 @@ export class PgliteThreadDb implements Db {
     return undefined;
   }
 
-  /** Embedded: one database, no replicas. */
+  /**
+   * Embedded: one database, no replicas. Searches read through here, and a background transaction
+   * waits for these reads to be quiet (TurnPolicy): other foreground work (uploads, status reads) goes
+   * before background work when both wait, but does not hold it back, or a bulk upload would starve
+   * its own ingestion.
+   */
   reader(): ReadDb {
-    return this;
+    return this.reads;
   }
+
+  private readonly reads: ReadDb = {
+    query: <T extends object = Row>(sql: string, params?: readonly unknown[]) => this.foregroundQuery<T>(sql, params, true),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => this.foregroundTransaction(fn, true),
+    connectionSetting: (name: string) => this.connectionSetting(name),
+  };
 
   busySince(): number | undefined {
     if (this.failure) return undefined;
@@ -112,60 +123,74 @@ export class PgliteThreadDb implements Db {
     return undefined;
   }
 
-  async query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+  query<T extends object = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    return this.foregroundQuery<T>(sql, params, false);
+  }
+
+  private async foregroundQuery<T extends object>(sql: string, params: readonly unknown[] | undefined, read: boolean): Promise<QueryResult<T>> {
     const release = await this.turn();
-    this.foregroundStarted();
+    this.readStarted(read);
     const result = this.runQuery<T>(sql, params);
     release(); // sent: the thread keeps the order from here
     try {
       return await result;
     } finally {
-      this.foregroundEnded();
+      this.readEnded(read);
     }
   }
 
   async exec(sql: string): Promise<void> {
     const release = await this.turn();
-    this.foregroundStarted();
     const done = this.request({ op: 'exec', sql });
     release();
+    await done;
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return options.background ? this.backgroundTransaction(fn) : this.foregroundTransaction(fn, false);
+  }
+
+  private async foregroundTransaction<T>(fn: (tx: Queryable) => Promise<T>, read: boolean): Promise<T> {
+    const release = await this.turn('foreground');
+    this.readStarted(read);
     try {
-      await done;
+      return await this.inTransaction(fn);
     } finally {
-      this.foregroundEnded();
+      release();
+      this.readEnded(read);
     }
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const background = options.background === true;
-    const release = await this.turn(background ? 'background' : 'foreground');
-    if (!background) this.foregroundStarted();
+  private async backgroundTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const release = await this.turn('background');
     try {
-      await this.request({ op: 'exec', sql: 'BEGIN' });
-      let result: T;
-      try {
-        result = await fn(this.direct);
-      } catch (error) {
-        await this.request({ op: 'exec', sql: 'ROLLBACK' }).catch(() => undefined);
-        throw error;
-      }
-      await this.request({ op: 'exec', sql: 'COMMIT' });
-      return result;
+      return await this.inTransaction(fn);
     } finally {
       release();
-      if (!background) this.foregroundEnded();
     }
+  }
+
+  /** BEGIN, fn, COMMIT (ROLLBACK when fn throws), for a caller that holds the turn. */
+  private async inTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    await this.request({ op: 'exec', sql: 'BEGIN' });
+    let result: T;
+    try {
+      result = await fn(this.direct);
+    } catch (error) {
+      await this.request({ op: 'exec', sql: 'ROLLBACK' }).catch(() => undefined);
+      throw error;
+    }
+    await this.request({ op: 'exec', sql: 'COMMIT' });
+    return result;
   }
 
   async session<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
     const release = await this.turn();
-    this.foregroundStarted();
     try {
       return await fn(this.direct);
     } finally {
       await this.request({ op: 'exec', sql: 'RESET ALL' }).catch(() => undefined);
       release();
-      this.foregroundEnded();
     }
   }
 
@@ -210,17 +235,18 @@ export class PgliteThreadDb implements Db {
     this.dispatch();
   }
 
-  private foregroundStarted(): void {
-    this.foregroundActive++;
+  private readStarted(read: boolean): void {
+    if (read) this.readsActive++;
   }
 
-  private foregroundEnded(): void {
-    this.foregroundActive--;
-    this.foregroundQuietSince = Date.now();
+  private readEnded(read: boolean): void {
+    if (!read) return;
+    this.readsActive--;
+    this.readsQuietSince = Date.now();
     this.dispatch();
   }
 
-  /** Grants a free turn: an overdue background transaction, else foreground, else background once the foreground is quiet. */
+  /** Grants a free turn: an overdue background transaction, else foreground, else background once reads are quiet. */
   private dispatch(): void {
     if (this.turnHeld) return;
     const background = this.waiting.background[0];
@@ -229,7 +255,7 @@ export class PgliteThreadDb implements Db {
     const foreground = overdueIn <= 0 ? undefined : this.waiting.foreground.shift();
     if (foreground) return foreground.grant();
     if (!background) return;
-    const quietIn = this.foregroundActive > 0 ? Infinity : this.foregroundQuietSince + this.policy.foregroundQuietMs - now;
+    const quietIn = this.readsActive > 0 ? Infinity : this.readsQuietSince + this.policy.readsQuietMs - now;
     if (overdueIn <= 0 || quietIn <= 0) {
       this.waiting.background.shift()?.grant();
       return;
