@@ -22,8 +22,8 @@ export interface TurnPolicy {
   /**
    * How long background work may wait while foreground work keeps coming: past it, the oldest
    * background transaction goes next, so a steady stream of searches slows ingestion but never stops it.
-   * At 300 ms, searches back to back during a 10 MB ingest had p99 0.78 s and the ingest took 2x as
-   * long as without priorities; at 1 s, p99 1.04 s and 4x (docs/benchmarks.md).
+   * At 300 ms, searches back to back during a 10 MB ingest had p99 0.7-0.8 s and the ingest took
+   * about 2x as long as without priorities; at 1 s, p99 1.04 s and 4x (docs/benchmarks.md).
    */
   backgroundMaxWaitMs: number;
 }
