@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermanentError } from '@fjord/common';
 import type { ParsingLimits } from '@fjord/config';
 import { buildDeepHtml, buildEmptyParagraphDocx, buildManyPagePdf, buildZipBombDocx } from '../../../../test/support/document-fixtures';
 import { DEFAULT_CHUNK_OPTIONS } from '../chunking/chunk';
 import { FailedCode } from '../failed-code';
-import { PARSER_NICENESS, ParserOverrunError, ParserSandbox, type SandboxResult } from './parser-sandbox';
+import { ParserOverrunError, ParserSandbox, type SandboxResult } from './parser-sandbox';
 import type { Chunk } from '../chunking/chunk';
 
 // A generous time cap: on a loaded 2-core box the 10 MB CSV and the page count took over 20 s; the
@@ -42,21 +41,6 @@ describe('ParserSandbox (parsers in a child process with capped memory and time)
       ['Install', 'Run the installer.'],
       ['Backups', 'Copy the data directory.'],
     ]);
-  });
-
-  it('parses at a lower priority than the process that serves requests', async () => {
-    let parserNiceness: number[] = [];
-    // While the parser waits for its first batch to be taken, read the niceness of this process's parser children.
-    await sandbox.parse(Buffer.from('# Install\n\nRun the installer.'), 'md', DEFAULT_CHUNK_OPTIONS, {
-      onChunks: async () => {
-        const listing = execFileSync('ps', ['-o', 'ni=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-        parserNiceness = listing
-          .split('\n')
-          .filter((line) => line.includes('parse-child'))
-          .map((line) => Number(line.trim().split(/\s+/)[0]));
-      },
-    });
-    expect(parserNiceness).toEqual([Math.min(19, getPriority() + PARSER_NICENESS)]);
   });
 
   it('passes a parser failure through as the same permanent error', async () => {

@@ -1,6 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import * as path from 'node:path';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PermanentError } from '@fjord/common';
@@ -244,7 +243,6 @@ export class ParserSandbox implements OnModuleDestroy {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     const worker: ParserProcess = { child, documents: 0, stderrTail: '' };
-    lowerPriority(child);
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
       worker.stderrTail = (worker.stderrTail + text).slice(-STDERR_TAIL);
@@ -256,21 +254,6 @@ export class ParserSandbox implements OnModuleDestroy {
       clearTimeout(worker.idleTimer);
     });
     return worker;
-  }
-}
-
-/**
- * Parsing is background work: on a busy machine the process that answers requests (and, embedded,
- * its database thread) should get the CPU first. Best effort: a platform that refuses changes nothing.
- */
-export const PARSER_NICENESS = 10;
-
-function lowerPriority(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    setPriority(child.pid, Math.min(19, getPriority(child.pid) + PARSER_NICENESS));
-  } catch {
-    // Not permitted here: parse at the same priority.
   }
 }
 
