@@ -183,7 +183,7 @@ describe.each(BACKENDS)('office documents (%s)', (backend) => {
     if (!libreOffice) {
       expect(done.process_status).toBe(1);
       expect(done.failed_code).toBe(3);
-      expect(done.failed_reason).toMatch(/^PPT \(PowerPoint 97-2003\) needs LibreOffice .* apt-get install libreoffice-impress/);
+      expect(done.failed_reason).toMatch(/^PPT \(PowerPoint 97-2003\) needs LibreOffice .*apt-get install libreoffice-impress/);
       return;
     }
     expect(done.failed_reason).toBeUndefined();
