@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LocalHashEmbedder } from '@fjord/embeddings/local-hash-embedder';
+import { fmix32, fnv1a, LocalHashEmbedder } from '@fjord/embeddings/local-hash-embedder';
 import { fuse, type Fused } from '@fjord/search/retrieval/fusion';
 import type { Candidate } from '@fjord/search/retrieval/search.repository';
 import { CHINESE_STOPWORDS, LEXICAL_ANALYZER_2, lexicalQueryTermsWith, lexicalTermsWith, QUERY_WEIGHTS_2, scan } from '@fjord/text';
@@ -43,21 +43,6 @@ function loadIdf(): { idf: Map<string, number>; median: number } {
 }
 const IDF = loadIdf();
 const idfOf = (word: string): number => IDF.idf.get(word) ?? IDF.median;
-
-function fmix32(input: number): number {
-  let h = input;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-function fnv1a(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 /** An experimental CJK feature set added to (or replacing) the shipped embedder's families. */
 interface DenseVariant {

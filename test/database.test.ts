@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PgDb, PgliteDb, PgliteThreadDb, migrate, readMigrations, Db } from '@fjord/database';
+import type { TurnPolicy } from '@fjord/database/pglite-thread-db';
 import { createTestDatabase } from './support/test-database';
 
 const backends: Array<[string, () => Promise<Db>]> = [
@@ -177,13 +178,17 @@ describe('pglite on its own thread', () => {
     expect(order).toEqual(['batch 1', 'search statement 1', 'search transaction', 'batch 2']);
   });
 
-  it("holds a background transaction while a search's reads follow one another, and runs it once they stop", async () => {
-    // A quiet window far longer than the gap between two awaited statements, so the order is certain.
-    const patient = await PgliteThreadDb.open(undefined, undefined, { readsQuietMs: 1_000, backgroundMaxWaitMs: 60_000 });
+  /**
+   * On a fresh thread with `policy`: one background transaction queued behind a first statement, then
+   * five statements sent one after another through `via` (the Db or its reader). Returns the order
+   * they ran in, the five named `${label} i` and the transaction `batch`.
+   */
+  async function orderBehind(policy: Partial<TurnPolicy>, via: 'reader' | 'db', label: string): Promise<string[]> {
+    const patient = await PgliteThreadDb.open(undefined, undefined, policy);
     try {
       const order: string[] = [];
-      const reads = patient.reader();
-      const first = reads.query('SELECT 1');
+      const statements = via === 'reader' ? patient.reader() : patient;
+      const first = statements.query('SELECT 1');
       const batch = patient.transaction(
         async (q) => {
           await q.query('SELECT 1');
@@ -192,38 +197,26 @@ describe('pglite on its own thread', () => {
         { background: true },
       );
       for (let i = 0; i < 5; i++) {
-        await reads.query('SELECT 1');
-        order.push(`read ${i}`);
+        await statements.query('SELECT 1');
+        order.push(`${label} ${i}`);
       }
       await Promise.all([first, batch]);
-      expect(order).toEqual(['read 0', 'read 1', 'read 2', 'read 3', 'read 4', 'batch']);
+      return order;
     } finally {
       await patient.close();
     }
+  }
+
+  it("holds a background transaction while a search's reads follow one another, and runs it once they stop", async () => {
+    // A quiet window far longer than the gap between two awaited statements, so the order is certain.
+    const order = await orderBehind({ readsQuietMs: 1_000, backgroundMaxWaitMs: 60_000 }, 'reader', 'read');
+    expect(order).toEqual(['read 0', 'read 1', 'read 2', 'read 3', 'read 4', 'batch']);
   });
 
   it('does not hold a background transaction back for other foreground work (a bulk upload must not starve its own ingestion)', async () => {
-    const patient = await PgliteThreadDb.open(undefined, undefined, { readsQuietMs: 60_000, backgroundMaxWaitMs: 60_000 });
-    try {
-      const order: string[] = [];
-      const first = patient.query('SELECT 1');
-      const batch = patient.transaction(
-        async (q) => {
-          await q.query('SELECT 1');
-          order.push('batch');
-        },
-        { background: true },
-      );
-      for (let i = 0; i < 5; i++) {
-        await patient.query('SELECT 1');
-        order.push(`write ${i}`);
-      }
-      await Promise.all([first, batch]);
-      expect(order).toContain('batch');
-      expect(order[order.length - 1]).not.toBe('batch');
-    } finally {
-      await patient.close();
-    }
+    const order = await orderBehind({ readsQuietMs: 60_000, backgroundMaxWaitMs: 60_000 }, 'db', 'write');
+    expect(order).toContain('batch');
+    expect(order[order.length - 1]).not.toBe('batch');
   });
 
   it('lets a background transaction that waited past its bound go before later foreground work', async () => {

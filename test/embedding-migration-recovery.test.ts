@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { LOCAL_EMBEDDING_MODEL } from '@fjord/config';
 import { DB, Db } from '@fjord/database';
 import { LocalHashEmbedder } from '@fjord/embeddings';
 import { FakeOpenAiServer } from './support/fake-openai-server';
-import { freePort, until } from './support/processes';
+import { freePort, kill, startProcess, until } from './support/processes';
 import { hasPostgres, hasRedis } from './support/test-database';
 import { TEST_ADMIN_KEY, startTestStack } from './support/test-stack';
 
@@ -25,17 +24,6 @@ const TARGET = 'fake-embed-96';
 const DOC_COUNT = 12;
 /** One distinct word per document, so a search finds exactly one. */
 const TREES = ['alder', 'birch', 'cedar', 'dogwood', 'elm', 'fir', 'ginkgo', 'hazel', 'juniper', 'larch', 'maple', 'oak'];
-
-function startProcess(main: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 async function post(baseUrl: string, path: string, body: unknown): Promise<any> {
   const response = await fetch(`${baseUrl}${path}`, {

@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeOpenAiServer } from './support/fake-openai-server';
+import { freePort, kill, startProcess, until } from './support/processes';
 import { hasPostgres, hasRedis } from './support/test-database';
 import { TEST_ADMIN_KEY, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
@@ -18,38 +17,6 @@ const WORKER_MAIN = join(ROOT, 'dist/apps/worker/src/main.js');
 const KB = '/api/knowledge';
 const PARAGRAPHS = 24;
 const LONG_TEXT = Array.from({ length: PARAGRAPHS }, (_, i) => `Paragraph ${i} about fjord number ${i}. ${'The water is deep and cold. '.repeat(12)}`).join('\n\n');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function startProcess(main: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
-/** Generous waits: a loaded 2-core machine can take a while to start a process (PGlite initdb in WASM). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function post(baseUrl: string, path: string, body: unknown): Promise<any> {
   const response = await fetch(`${baseUrl}${path}`, {

@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB, Db } from '@fjord/database';
@@ -8,6 +7,7 @@ import { DocumentPointsWriter, StoredBatch } from '@fjord/knowledge/points/docum
 import type { HiddenPoints } from '@fjord/knowledge/points/point-visibility';
 import { SearchRepository } from '@fjord/search/retrieval/search.repository';
 import { FakeOpenAiServer } from './support/fake-openai-server';
+import { freePort, kill, until } from './support/processes';
 import { BACKENDS, TEST_ADMIN_KEY, TestStack, startTestStack, waitForDocument } from './support/test-stack';
 
 /**
@@ -222,33 +222,6 @@ describe.each(BACKENDS)('staged document versions (%s)', (backend) => {
     expect(await hiddenPoints()).toBe(0);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describe('a crash between batches (embedded, built api process)', () => {
   jest.setTimeout(300_000);

@@ -41,7 +41,7 @@ const SUBWORD_BASIS = (0x811c9dc5 ^ SEED_SUBWORDS) >>> 0;
 const BOUNDARY = 0x1f; // a control character never found in an analysed word stands for '<' and '>'
 
 /** murmur3's 32-bit finaliser: spreads FNV's bits so that `% dimension` and the sign are independent. */
-function fmix32(input: number): number {
+export function fmix32(input: number): number {
   let h = input;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -52,7 +52,7 @@ function fmix32(input: number): number {
 }
 
 /** 32-bit FNV-1a over UTF-16 code units, seeded per feature family. */
-function fnv1a(text: string, seed: number): number {
+export function fnv1a(text: string, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   for (let i = 0; i < text.length; i++) {
     h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
