@@ -213,6 +213,30 @@ describe('pglite on its own thread', () => {
     expect(order).toEqual(['read 0', 'read 1', 'read 2', 'read 3', 'read 4', 'batch']);
   });
 
+  it("holds back a background transaction that arrives while a search's statement runs, the turn being free", async () => {
+    const patient = await PgliteThreadDb.open(undefined, undefined, { readsQuietMs: 1_000, backgroundMaxWaitMs: 60_000 });
+    try {
+      const order: string[] = [];
+      const reads = patient.reader();
+      const running = reads.query('SELECT pg_sleep(0.3)');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // sent: the turn is free, the read still runs
+      const batch = patient.transaction(
+        async (q) => {
+          await q.query('SELECT 1');
+          order.push('batch');
+        },
+        { background: true },
+      );
+      await running;
+      await reads.query('SELECT 1');
+      order.push('next read');
+      await batch;
+      expect(order).toEqual(['next read', 'batch']);
+    } finally {
+      await patient.close();
+    }
+  });
+
   it('does not hold a background transaction back for other foreground work (a bulk upload must not starve its own ingestion)', async () => {
     const order = await orderBehind({ readsQuietMs: 60_000, backgroundMaxWaitMs: 60_000 }, 'db', 'write');
     expect(order).toContain('batch');

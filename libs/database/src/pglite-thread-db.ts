@@ -213,7 +213,11 @@ export class PgliteThreadDb implements Db {
     return { rows: (response.rows ?? []) as T[], rowCount: response.rowCount ?? 0 };
   }
 
-  /** Resolves with a release function (call it once) when this caller holds the turn. */
+  /**
+   * Resolves with a release function (call it once) when this caller holds the turn. Every request
+   * queues and dispatch() decides, also when the turn is free: a background transaction must wait
+   * for quiet reads even when it arrives while a search's statement runs on the thread.
+   */
   private turn(lane: Lane = 'foreground'): Promise<Release> {
     return new Promise((resolve) => {
       const grant = () => {
@@ -222,17 +226,13 @@ export class PgliteThreadDb implements Db {
         resolve(() => {
           if (released) return;
           released = true;
-          this.passTurn();
+          this.turnHeld = false;
+          this.dispatch();
         });
       };
-      if (this.turnHeld) this.waiting[lane].push({ grant, since: Date.now() });
-      else grant();
+      this.waiting[lane].push({ grant, since: Date.now() });
+      this.dispatch();
     });
-  }
-
-  private passTurn(): void {
-    this.turnHeld = false;
-    this.dispatch();
   }
 
   private readStarted(read: boolean): void {
